@@ -1,0 +1,100 @@
+//! Every environment variable rpc reads, documented once.
+//!
+//! Configuration keys add their own: `RPC_<SECTION>_<KEY>` for every key of
+//! [`crate::config::KEYS`], then the key's aliases (the names of the service rpc replaces, each
+//! also with the `FLASK_` prefix). [`all`] lists them together; the README's table is checked
+//! against it by a test.
+
+use crate::config::KEYS;
+
+/// Path of the configuration file (same as `--config`).
+pub const CONFIG: &str = "RPC_CONFIG";
+/// Output format, `human` or `json` (same as `--output`).
+pub const OUTPUT: &str = "RPC_OUTPUT";
+/// Log format, `text` or `json` (same as `--log-format`).
+pub const LOG_FORMAT: &str = "RPC_LOG_FORMAT";
+/// Log filter in `tracing` syntax; overrides `-v` and `-q`.
+pub const RUST_LOG: &str = "RUST_LOG";
+/// systemd's credentials directory (`LoadCredential=`); secrets are files named `<section>_<key>`.
+pub const CREDENTIALS_DIRECTORY: &str = "CREDENTIALS_DIRECTORY";
+/// Base of the default configuration file path, `$XDG_CONFIG_HOME/rpc/config.toml`.
+pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
+/// Home directory: `~/.config` when `XDG_CONFIG_HOME` is unset, and `~` in paths.
+pub const HOME: &str = "HOME";
+/// Set and not empty: no colours in logs.
+pub const NO_COLOR: &str = "NO_COLOR";
+
+/// Variables that are not configuration keys, with what they do.
+pub const GLOBAL: &[(&str, &str)] = &[
+    (CONFIG, "configuration file, same as `--config`"),
+    (OUTPUT, "output format `human` or `json`, same as `--output`"),
+    (LOG_FORMAT, "log format `text` or `json`, same as `--log-format`"),
+    (RUST_LOG, "log filter (tracing syntax); overrides `-v`/`-q`"),
+    (
+        CREDENTIALS_DIRECTORY,
+        "systemd credentials directory; secrets are read from files named `<section>_<key>`",
+    ),
+    (
+        XDG_CONFIG_HOME,
+        "default configuration file is `$XDG_CONFIG_HOME/rpc/config.toml`",
+    ),
+    (
+        HOME,
+        "`~/.config` when `XDG_CONFIG_HOME` is unset; `~` in paths",
+    ),
+    (NO_COLOR, "set and not empty: no colours in logs"),
+];
+
+/// One environment variable and what it sets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvVar {
+    /// The variable's name.
+    pub name: String,
+    /// What it sets or does.
+    pub purpose: String,
+}
+
+/// Every variable rpc reads: [`GLOBAL`], then each key's primary name and aliases.
+pub fn all() -> Vec<EnvVar> {
+    let global = GLOBAL.iter().map(|(name, purpose)| EnvVar {
+        name: (*name).to_owned(),
+        purpose: (*purpose).to_owned(),
+    });
+    let keys = KEYS.iter().flat_map(|spec| {
+        std::iter::once(spec.env_var())
+            .chain(spec.aliases.iter().map(|alias| (*alias).to_owned()))
+            .map(move |name| EnvVar {
+                name,
+                purpose: format!("`[{}] {}`", spec.section, spec.name),
+            })
+    });
+    global.chain(keys).collect()
+}
+
+/// Whether `name`, a variable starting with `RPC_`, is one rpc reads.
+pub fn is_known(name: &str) -> bool {
+    GLOBAL.iter().any(|(known, _)| *known == name)
+        || KEYS.iter().any(|spec| spec.env_var() == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names() {
+        assert!(is_known("RPC_GITHUB_TOKEN"));
+        assert!(is_known("RPC_SERVE_LISTEN"));
+        assert!(is_known("RPC_CONFIG"));
+        assert!(!is_known("RPC_GITHUB_TOKN"));
+    }
+
+    #[test]
+    fn aliases_follow_their_primary_name() {
+        let names: Vec<String> = all().into_iter().map(|var| var.name).collect();
+        let position = |name: &str| names.iter().position(|n| n == name).unwrap();
+        assert!(position("RPC_GITHUB_TOKEN") < position("GITHUB_TOKEN"));
+        assert!(position("GITHUB_TOKEN") < position("FLASK_GITHUB_TOKEN"));
+        assert!(position("DATABASE_URL") < position("POSTGRESQL_DB_CONNECT_STRING"));
+    }
+}

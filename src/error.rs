@@ -1,0 +1,55 @@
+//! The crate's error type and its classification into exit statuses and hints, in one place.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::config::ConfigError;
+use crate::exit::ExitStatus;
+
+/// Any error an `rpc` command reports to its user.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Configuration could not be loaded or is inconsistent.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A file rpc was asked to write could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl Error {
+    /// The exit status this error ends the process with.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Self::Config(_) | Self::Write { .. } => ExitStatus::Usage,
+        }
+    }
+
+    /// How to fix it, where rpc knows.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::Config(err) => err.hint(),
+            Self::Write { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_errors_are_usage_errors_with_hints() {
+        let err = Error::from(ConfigError::SecretOnCommandLine {
+            key: "github.token".into(),
+            env_var: "RPC_GITHUB_TOKEN".into(),
+        });
+        assert_eq!(err.exit_status(), ExitStatus::Usage);
+        assert!(err.hint().unwrap().contains("RPC_GITHUB_TOKEN"));
+    }
+}

@@ -27,8 +27,14 @@ pub const NO_COLOR: &str = "NO_COLOR";
 /// Variables that are not configuration keys, with what they do.
 pub const GLOBAL: &[(&str, &str)] = &[
     (CONFIG, "configuration file, same as `--config`"),
-    (OUTPUT, "output format `human` or `json`, same as `--output`"),
-    (LOG_FORMAT, "log format `text` or `json`, same as `--log-format`"),
+    (
+        OUTPUT,
+        "output format `human` or `json`, same as `--output`",
+    ),
+    (
+        LOG_FORMAT,
+        "log format `text` or `json`, same as `--log-format`",
+    ),
     (RUST_LOG, "log filter (tracing syntax); overrides `-v`/`-q`"),
     (
         CREDENTIALS_DIRECTORY,
@@ -73,8 +79,7 @@ pub fn all() -> Vec<EnvVar> {
 
 /// Whether `name`, a variable starting with `RPC_`, is one rpc reads.
 pub fn is_known(name: &str) -> bool {
-    GLOBAL.iter().any(|(known, _)| *known == name)
-        || KEYS.iter().any(|spec| spec.env_var() == name)
+    GLOBAL.iter().any(|(known, _)| *known == name) || KEYS.iter().any(|spec| spec.env_var() == name)
 }
 
 #[cfg(test)]

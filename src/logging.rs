@@ -105,11 +105,26 @@ mod tests {
 
     #[test]
     fn progress_only_on_a_terminal_with_text_logs() {
-        assert!(progress_enabled(&settings(false, false, LogFormat::Text), true));
-        assert!(!progress_enabled(&settings(false, false, LogFormat::Text), false));
-        assert!(!progress_enabled(&settings(true, false, LogFormat::Text), true));
-        assert!(!progress_enabled(&settings(false, true, LogFormat::Text), true));
-        assert!(!progress_enabled(&settings(false, false, LogFormat::Json), true));
+        assert!(progress_enabled(
+            &settings(false, false, LogFormat::Text),
+            true
+        ));
+        assert!(!progress_enabled(
+            &settings(false, false, LogFormat::Text),
+            false
+        ));
+        assert!(!progress_enabled(
+            &settings(true, false, LogFormat::Text),
+            true
+        ));
+        assert!(!progress_enabled(
+            &settings(false, true, LogFormat::Text),
+            true
+        ));
+        assert!(!progress_enabled(
+            &settings(false, false, LogFormat::Json),
+            true
+        ));
     }
 
     #[test]

@@ -37,7 +37,10 @@ fn main() -> ExitCode {
 /// as JSON when JSON output was asked for.
 fn usage_error(err: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
-    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
         // Printing help can only fail on a closed stdout, which is fine.
         let _ = err.print();
         return ExitStatus::Success.into();

@@ -1,1 +1,10 @@
+//! Integration tests: the real `rpc` binary, driven as its users drive it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod cli;
+mod config;
+mod docs;
+mod generated;

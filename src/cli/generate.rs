@@ -47,11 +47,17 @@ fn collect_pages(
     name: &str,
     pages: &mut Vec<(String, Vec<u8>)>,
 ) -> io::Result<()> {
-    let command = command.clone().name(name.to_owned()).bin_name(name.replace('-', " "));
+    let command = command
+        .clone()
+        .name(name.to_owned())
+        .bin_name(name.replace('-', " "));
     let mut page = Vec::new();
     clap_mangen::Man::new(command.clone()).render(&mut page)?;
     pages.push((format!("{name}.1"), page));
-    for sub in command.get_subcommands().filter(|sub| !sub.is_hide_set()) {
+    for sub in command
+        .get_subcommands()
+        .filter(|sub| !sub.is_hide_set() && sub.get_name() != "help")
+    {
         collect_pages(sub, &format!("{name}-{}", sub.get_name()), pages)?;
     }
     Ok(())

@@ -123,10 +123,19 @@ mod tests {
     #[test]
     fn json_is_detected_before_parsing() {
         let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert!(json_requested(&args(&["rpc", "--output", "json", "x"]), None));
+        assert!(json_requested(
+            &args(&["rpc", "--output", "json", "x"]),
+            None
+        ));
         assert!(json_requested(&args(&["rpc", "--output=json"]), None));
         assert!(json_requested(&args(&["rpc"]), Some("json")));
-        assert!(!json_requested(&args(&["rpc", "--output", "human"]), Some("json")));
-        assert!(!json_requested(&args(&["rpc", "--", "--output=json"]), None));
+        assert!(!json_requested(
+            &args(&["rpc", "--output", "human"]),
+            Some("json")
+        ));
+        assert!(!json_requested(
+            &args(&["rpc", "--", "--output=json"]),
+            None
+        ));
     }
 }

@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn values_keep_their_lines() {
-        let layer = parse("# c\n[github]\nurl = \"https://x\"\n\n[serve]\nshadow = true\n").unwrap();
+        let layer =
+            parse("# c\n[github]\nurl = \"https://x\"\n\n[serve]\nshadow = true\n").unwrap();
         let (raw, line) = &layer.values[&("github".into(), "url".into())];
         assert!(matches!(raw, Raw::Str(s) if s == "https://x"));
         assert_eq!(*line, 3);
@@ -122,7 +123,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_their_line() {
         let err = parse("[github]\nurl = \n").unwrap_err();
-        assert!(matches!(err, ConfigError::Syntax { line: 2, .. }), "{err:?}");
+        assert!(
+            matches!(err, ConfigError::Syntax { line: 2, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

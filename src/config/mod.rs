@@ -142,7 +142,9 @@ pub enum ConfigError {
         app_source: String,
     },
     /// Only part of the GitHub App settings.
-    #[error("GitHub App authentication needs `{missing}` too (`{present}` is set by {source_desc})")]
+    #[error(
+        "GitHub App authentication needs `{missing}` too (`{present}` is set by {source_desc})"
+    )]
     IncompleteGithubApp {
         /// The missing key.
         missing: &'static str,
@@ -173,9 +175,9 @@ impl ConfigError {
                     .collect::<Vec<_>>()
                     .join(", ")
             )),
-            Self::UnknownOverride { .. } | Self::MalformedOverride { .. } => Some(
-                "`rpc config check` lists every key; use --set SECTION.KEY=VALUE".into(),
-            ),
+            Self::UnknownOverride { .. } | Self::MalformedOverride { .. } => {
+                Some("`rpc config check` lists every key; use --set SECTION.KEY=VALUE".into())
+            }
             Self::SecretInFile { key, env_var, .. } => Some(format!(
                 "set {env_var}, or write the secret to a file readable only by its owner and name it with `{}_file`",
                 key.rsplit('.').next().unwrap_or(key)
@@ -183,9 +185,9 @@ impl ConfigError {
             Self::SecretOnCommandLine { env_var, .. } => Some(format!(
                 "command lines are visible to every user of the machine: set {env_var} instead"
             )),
-            Self::ConflictingGithubAuth { .. } => Some(
-                "keep either `github.token` or the `github.app_*` settings, not both".into(),
-            ),
+            Self::ConflictingGithubAuth { .. } => {
+                Some("keep either `github.token` or the `github.app_*` settings, not both".into())
+            }
             Self::Secret { source, .. } => source.hint(),
             _ => None,
         }
@@ -397,7 +399,10 @@ mod tests {
     #[test]
     fn defaults_alone_resolve() {
         let config = load(&[]).unwrap();
-        assert_eq!(config.sections.github.url.as_str(), "https://api.github.com/");
+        assert_eq!(
+            config.sections.github.url.as_str(),
+            "https://api.github.com/"
+        );
         assert_eq!(config.sections.serve.token_ttl, Duration::from_secs(86_400));
         assert!(config.sections.github.token.is_none());
         assert_eq!(config.settings.len(), KEYS.len());
@@ -450,7 +455,13 @@ mod tests {
     fn app_id_without_key_is_incomplete() {
         let err = load(&[("GITHUB_APP_ID", "1")]).unwrap_err();
         assert!(
-            matches!(err, ConfigError::IncompleteGithubApp { missing: "github.app_private_key", .. }),
+            matches!(
+                err,
+                ConfigError::IncompleteGithubApp {
+                    missing: "github.app_private_key",
+                    ..
+                }
+            ),
             "{err:?}"
         );
         let config = load(&[("GITHUB_APP_ID", "1"), ("GITHUB_APP_PRIVATE_KEY", "pem")]).unwrap();

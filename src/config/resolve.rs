@@ -174,18 +174,18 @@ impl<'a> Resolver<'a> {
     }
 
     fn lookup<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
-        let from_file = self.from_file::<T>(spec)?;
-        if let Some(found) = self.from_override::<T>(spec)? {
+        let from_file = self.in_file::<T>(spec)?;
+        if let Some(found) = self.in_overrides::<T>(spec)? {
             return Ok(Some(found));
         }
-        if let Some(found) = self.from_env::<T>(spec)? {
+        if let Some(found) = self.in_env::<T>(spec)? {
             return Ok(Some(found));
         }
         if from_file.is_some() {
             return Ok(from_file);
         }
         if T::SECRET {
-            return self.from_stores::<T>(spec);
+            return self.in_stores::<T>(spec);
         }
         spec.default
             .map(|text| {
@@ -201,7 +201,7 @@ impl<'a> Resolver<'a> {
             .transpose()
     }
 
-    fn from_file<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
+    fn in_file<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
         let Some(file) = self.file else {
             return Ok(None);
         };
@@ -231,10 +231,7 @@ impl<'a> Resolver<'a> {
         Ok(Some((value, source)))
     }
 
-    fn from_override<T: Scalar>(
-        &self,
-        spec: &KeySpec,
-    ) -> Result<Option<(T, Source)>, ConfigError> {
+    fn in_overrides<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
         let dotted = spec.dotted();
         let Some(given) = self.overrides.iter().rev().find(|o| o.key == dotted) else {
             return Ok(None);
@@ -253,7 +250,7 @@ impl<'a> Resolver<'a> {
         )))
     }
 
-    fn from_env<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
+    fn in_env<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
         let primary = spec.env_var();
         let names = std::iter::once(primary.as_str()).chain(spec.aliases.iter().copied());
         for name in names {
@@ -272,19 +269,22 @@ impl<'a> Resolver<'a> {
         Ok(None)
     }
 
-    fn from_stores<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
+    fn in_stores<T: Scalar>(&self, spec: &KeySpec) -> Result<Option<(T, Source)>, ConfigError> {
         let file_key = format!("{}_file", spec.dotted());
         let file = match KeySpec::find(&file_key) {
             Some(file_spec) => self.lookup::<PathBuf>(file_spec)?.map(|(path, _)| path),
             None => None,
         };
         let name = format!("{}_{}", spec.section, spec.name);
-        let stored =
-            secrets::resolve_stored(&name, self.credentials_directory.as_deref(), file.as_deref())
-                .map_err(|source| ConfigError::Secret {
-                    key: spec.dotted(),
-                    source,
-                })?;
+        let stored = secrets::resolve_stored(
+            &name,
+            self.credentials_directory.as_deref(),
+            file.as_deref(),
+        )
+        .map_err(|source| ConfigError::Secret {
+            key: spec.dotted(),
+            source,
+        })?;
         let Some((secret, stored_source)) = stored else {
             return Ok(None);
         };

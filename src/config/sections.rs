@@ -217,7 +217,9 @@ mod tests {
         for (i, spec) in KEYS.iter().enumerate() {
             assert!(!spec.help.trim().is_empty(), "{} has no doc", spec.dotted());
             assert!(
-                KEYS[..i].iter().all(|other| other.dotted() != spec.dotted()),
+                KEYS[..i]
+                    .iter()
+                    .all(|other| other.dotted() != spec.dotted()),
                 "{} twice",
                 spec.dotted()
             );
@@ -236,7 +238,10 @@ mod tests {
     fn primary_env_var_names() {
         let spec = KeySpec::find("github.app_private_key_file").unwrap();
         assert_eq!(spec.env_var(), "RPC_GITHUB_APP_PRIVATE_KEY_FILE");
-        assert_eq!(KeySpec::find("serve.listen").unwrap().env_var(), "RPC_SERVE_LISTEN");
+        assert_eq!(
+            KeySpec::find("serve.listen").unwrap().env_var(),
+            "RPC_SERVE_LISTEN"
+        );
         assert!(KeySpec::find("serve.nope").is_none());
         assert!(KeySpec::find("serve").is_none());
     }

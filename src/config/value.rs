@@ -220,10 +220,7 @@ impl Scalar for DatabaseUrl {
             }
             Ok(url) => url.to_string(),
             // Unparseable: could hold anything, so show only its scheme.
-            Err(_) => format!(
-                "{}:<redacted>",
-                text.split(':').next().unwrap_or_default()
-            ),
+            Err(_) => format!("{}:<redacted>", text.split(':').next().unwrap_or_default()),
         }
     }
 }

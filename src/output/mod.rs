@@ -90,7 +90,10 @@ mod tests {
         };
         let mut human = Vec::new();
         write_error(&mut human, &report, Format::Human).unwrap();
-        assert_eq!(String::from_utf8(human).unwrap(), "error: bad thing\nhint: do this\n");
+        assert_eq!(
+            String::from_utf8(human).unwrap(),
+            "error: bad thing\nhint: do this\n"
+        );
 
         let mut json = Vec::new();
         write_error(&mut json, &report, Format::Json).unwrap();

@@ -70,11 +70,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("token");
         std::fs::write(&file, "from-file").unwrap();
-        std::fs::set_permissions(
-            &file,
-            std::os::unix::fs::PermissionsExt::from_mode(0o600),
-        )
-        .unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
         let (secret, source) = resolve_stored("github_token", None, Some(&file))
             .unwrap()
             .unwrap();

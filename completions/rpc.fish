@@ -1,0 +1,95 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_rpc_global_optspecs
+    string join \n config= set= output= v/verbose q/quiet log-format= no-progress h/help V/version
+end
+
+function __fish_rpc_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_rpc_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_rpc_using_subcommand
+    set -l cmd (__fish_rpc_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c rpc -n "__fish_rpc_needs_command" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_needs_command" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_needs_command" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_needs_command" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_needs_command" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_needs_command" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_needs_command" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_needs_command" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "config" -d 'Inspect and validate configuration'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "man" -d 'Print or write man pages'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Validate the configuration and print every effective setting with its source'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "check" -d 'Validate the configuration and print every effective setting with its source'
+complete -c rpc -n "__fish_rpc_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l dir -d 'Write one page per command into this directory instead of printing rpc(1)' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand man" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand man" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand man" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand man" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from config completions man help" -f -a "config" -d 'Inspect and validate configuration'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from config completions man help" -f -a "man" -d 'Print or write man pages'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print every effective setting with its source'

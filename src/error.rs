@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use crate::config::ConfigError;
 use crate::exit::ExitStatus;
+use crate::github::ClientError;
+use crate::policy::{DocumentError, InputError};
 
 /// Any error an `rpc` command reports to its user.
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +14,23 @@ pub enum Error {
     /// Configuration could not be loaded or is inconsistent.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The job to check is missing or malformed.
+    #[error(transparent)]
+    Input(#[from] InputError),
+    /// A policy document could not be read or is invalid.
+    #[error("{}: {source}", path.display())]
+    Document {
+        /// The document.
+        path: PathBuf,
+        /// What is wrong.
+        source: DocumentError,
+    },
+    /// The GitHub client cannot be built from the configuration.
+    #[error(transparent)]
+    GithubClient(#[from] ClientError),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(io::Error),
     /// A file rpc was asked to write could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -26,7 +45,12 @@ impl Error {
     /// The exit status this error ends the process with.
     pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Self::Config(_) | Self::Write { .. } => ExitStatus::Usage,
+            Self::Config(_)
+            | Self::Input(_)
+            | Self::Document { .. }
+            | Self::GithubClient(_)
+            | Self::Write { .. } => ExitStatus::Usage,
+            Self::Runtime(_) => ExitStatus::External,
         }
     }
 
@@ -34,7 +58,14 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Self::Config(err) => err.hint(),
-            Self::Write { .. } => None,
+            Self::Input(InputError::Missing { .. }) => {
+                Some("`rpc policy check --help` lists the job's flags".into())
+            }
+            Self::Document { .. } => {
+                Some("`rpc policy schema` prints the schema of policy documents".into())
+            }
+            Self::GithubClient(err) => err.hint(),
+            Self::Input(_) | Self::Runtime(_) | Self::Write { .. } => None,
         }
     }
 }

@@ -10,8 +10,10 @@ pub mod config;
 pub mod env_vars;
 pub mod error;
 pub mod exit;
+pub mod github;
 pub mod logging;
 pub mod output;
+pub mod policy;
 pub mod secrets;
 
 pub use error::Error;

@@ -51,8 +51,13 @@ pub fn progress_enabled(settings: &LogSettings, stderr_is_terminal: bool) -> boo
 
 /// Installs the global subscriber. Call once, before anything logs.
 pub fn init(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(level(settings.verbose, settings.quiet)));
+    // octocrab logs every failed request as an error, even those rpc retries or reports itself.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!(
+            "{},octocrab=off",
+            level(settings.verbose, settings.quiet)
+        ))
+    });
     let terminal = std::io::stderr().is_terminal();
     let registry = tracing_subscriber::registry().with(filter);
     let result = match settings.format {

@@ -2,6 +2,7 @@
 
 mod config;
 mod generate;
+mod policy;
 mod run;
 
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub use config::ConfigCommand;
 pub use generate::{CompletionsArgs, ManArgs, completions, man_pages, write_man_pages};
+pub use policy::{CheckArgs, PolicyCommand, ShowArgs, ValidateArgs};
 pub use run::run;
 
 use crate::env_vars;
@@ -83,6 +85,9 @@ impl GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Decide whether workflow jobs may run; policy-document tools
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Inspect and validate configuration
     #[command(subcommand)]
     Config(ConfigCommand),

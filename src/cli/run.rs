@@ -1,19 +1,77 @@
 //! Dispatch: each subcommand resolves its settings, makes one library call and renders the result.
 
 use std::io;
+use std::path::{Path, PathBuf};
 
-use super::{Cli, Command, ConfigCommand, GlobalArgs};
-use crate::config::{self, FileChoice, Inputs};
+use super::{CheckArgs, Cli, Command, ConfigCommand, GlobalArgs, PolicyCommand};
+use crate::config::{self, Config, FileChoice, Inputs, Override, PolicyConfig};
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::github::{ClientSettings, GitHub};
 use crate::output;
+use crate::policy::{self, DocumentError, Job, JobFlags, PolicyDocument};
 
 /// Runs the parsed command line. Logging must already be initialised.
 pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
     let format = cli.global.output;
     match &cli.command {
+        Command::Policy(PolicyCommand::Check(args)) => {
+            let inputs = inputs(&cli.global, check_overrides(args))?;
+            let config = Config::load(&inputs)?;
+            let document = policy_document(&config.sections.policy)?;
+            let job = if args.from_github_env {
+                Job::from_github_env(&inputs.env)?
+            } else {
+                Job::from_flags(&job_flags(args))?
+            };
+            let github = if policy::needs_github(&document, job.job_type) {
+                Some(ClientSettings::from_config(&config.sections.github)?)
+            } else {
+                None
+            };
+            let verdict = runtime()?.block_on(async {
+                let github = github.map(GitHub::new).transpose()?;
+                let phrase = &config.sections.policy.approval_phrase;
+                Ok::<_, Error>(policy::check(&job, &document, github.as_ref(), phrase).await)
+            })?;
+            finish(output::render_verdict(&verdict, format))?;
+            Ok(verdict.verdict.exit_status())
+        }
+        Command::Policy(PolicyCommand::Validate(args)) => {
+            let report = match PolicyDocument::read(&args.file) {
+                Ok(_) => output::Validation::valid(&args.file),
+                Err(DocumentError::Invalid { path, message }) => {
+                    output::Validation::invalid(&args.file, path, message)
+                }
+                Err(source) => {
+                    return Err(Error::Document {
+                        path: args.file.clone(),
+                        source,
+                    });
+                }
+            };
+            finish(output::render_validation(&report, format))?;
+            Ok(if report.valid {
+                ExitStatus::Success
+            } else {
+                ExitStatus::PolicyFail
+            })
+        }
+        Command::Policy(PolicyCommand::Schema) => {
+            finish(output::render_json(&PolicyDocument::schema()))
+        }
+        Command::Policy(PolicyCommand::Show(args)) => {
+            let overrides = args
+                .policy
+                .iter()
+                .map(|path| path_override("policy.document", path, "--policy"))
+                .collect();
+            let config = Config::load(&inputs(&cli.global, overrides)?)?;
+            let document = policy_document(&config.sections.policy)?.effective();
+            finish(output::render_document(&document, format))
+        }
         Command::Config(ConfigCommand::Check) => {
-            let report = config::check(&inputs(&cli.global)?)?;
+            let report = config::check(&inputs(&cli.global, Vec::new())?)?;
             finish(output::render_config_report(&report, format))
         }
         Command::Completions(args) => finish(output::write_stdout(&super::completions(args.shell))),
@@ -34,18 +92,81 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
     }
 }
 
-/// The configuration inputs the global options and the process environment give.
-fn inputs(global: &GlobalArgs) -> Result<Inputs, Error> {
-    let overrides = global
+/// The policy document `[policy]` names, or the built-in one.
+fn policy_document(policy: &PolicyConfig) -> Result<PolicyDocument, Error> {
+    match &policy.document {
+        Some(path) => PolicyDocument::read(path).map_err(|source| Error::Document {
+            path: path.clone(),
+            source,
+        }),
+        None => Ok(PolicyDocument::builtin(policy.disallow_fork)),
+    }
+}
+
+fn job_flags(args: &CheckArgs) -> JobFlags {
+    JobFlags {
+        repo: args.repo.clone(),
+        event: args.event.clone(),
+        source_repo: args.source_repo.clone(),
+        base_ref: args.base_ref.clone(),
+        head_ref: args.head_ref.clone(),
+        sha: args.sha.clone(),
+        event_payload: args.event_payload.clone(),
+    }
+}
+
+/// Configuration keys that `rpc policy check` flags set.
+fn check_overrides(args: &CheckArgs) -> Vec<Override> {
+    let mut overrides = Vec::new();
+    if let Some(path) = &args.policy {
+        overrides.push(path_override("policy.document", path, "--policy"));
+    }
+    if let Some(url) = &args.github_url {
+        overrides.push(Override {
+            key: "github.url".into(),
+            value: url.clone(),
+            flag: "--github-url".into(),
+        });
+    }
+    if args.no_cache {
+        overrides.push(Override {
+            key: "github.cache".into(),
+            value: "false".into(),
+            flag: "--no-cache".into(),
+        });
+    }
+    overrides
+}
+
+fn path_override(key: &str, path: &Path, flag: &str) -> Override {
+    Override {
+        key: key.into(),
+        value: path.display().to_string(),
+        flag: flag.into(),
+    }
+}
+
+/// The configuration inputs of the global options, the command's own flags and the environment.
+fn inputs(global: &GlobalArgs, command_overrides: Vec<Override>) -> Result<Inputs, Error> {
+    let mut overrides = global
         .set
         .iter()
         .map(|given| config::parse_override(given))
         .collect::<Result<Vec<_>, _>>()?;
+    overrides.extend(command_overrides);
     let file = match &global.config {
-        Some(path) => FileChoice::Explicit(path.clone()),
+        Some(path) => FileChoice::Explicit(PathBuf::from(path)),
         None => FileChoice::Discover,
     };
     Ok(Inputs::from_process(file, overrides))
+}
+
+/// A runtime for one command's asynchronous work.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Runtime)
 }
 
 /// A closed stdout (`rpc … | head`) is not an error; any other write failure is.

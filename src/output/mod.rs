@@ -2,12 +2,14 @@
 //! Nothing outside this module prints.
 
 mod config;
+mod policy;
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 pub use config::render_config_report;
+pub use policy::{Validation, render_document, render_validation, render_verdict};
 
 /// How results and errors are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -69,6 +71,11 @@ pub fn render_paths(paths: &[std::path::PathBuf], format: Format) -> io::Result<
             .iter()
             .try_for_each(|path| writeln!(stdout, "{}", path.display())),
     }
+}
+
+/// Writes `value` to stdout as pretty JSON.
+pub fn render_json(value: &impl Serialize) -> io::Result<()> {
+    write_json(&mut io::stdout().lock(), value)
 }
 
 /// Writes `value` as pretty JSON followed by a line break.

@@ -18,7 +18,10 @@ pub enum Error {
     #[error(transparent)]
     Input(#[from] InputError),
     /// A policy document could not be read or is invalid.
-    #[error("{}: {source}", path.display())]
+    #[error("{}", match source {
+        DocumentError::Invalid { .. } => format!("{}: {source}", path.display()),
+        DocumentError::Unreadable { .. } => source.to_string(),
+    })]
     Document {
         /// The document.
         path: PathBuf,

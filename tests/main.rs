@@ -8,3 +8,5 @@ mod cli;
 mod config;
 mod docs;
 mod generated;
+mod github_contract;
+mod policy;

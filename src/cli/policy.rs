@@ -24,7 +24,11 @@ pub enum PolicyCommand {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Repository the job runs for, OWNER/NAME
-    #[arg(long, value_name = "OWNER/NAME", required_unless_present = "from_github_env")]
+    #[arg(
+        long,
+        value_name = "OWNER/NAME",
+        required_unless_present = "from_github_env"
+    )]
     pub repo: Option<String>,
     /// GitHub event that triggered the job; events other than pull_request, workflow_dispatch,
     /// push and schedule are checked as push

@@ -41,7 +41,13 @@ impl Cache {
     pub fn new(root: &Path, host: &str, credential_id: &str) -> Self {
         let host: String = host
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         Self {
             dir: root.join(host).join(&hash(credential_id)[..32]),
@@ -108,7 +114,10 @@ mod tests {
         assert_eq!(loaded.etag, "W/\"1\"");
         assert_eq!(loaded.body, entry.body);
 
-        let mode = fs::metadata(cache.path("/repos/o/r")).unwrap().permissions().mode();
+        let mode = fs::metadata(cache.path("/repos/o/r"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let dir_mode = fs::metadata(&cache.dir).unwrap().permissions().mode();
         assert_eq!(dir_mode & 0o777, 0o700);
@@ -122,7 +131,13 @@ mod tests {
     fn corrupt_entries_are_ignored() {
         let root = tempfile::tempdir().unwrap();
         let cache = Cache::new(root.path(), "127.0.0.1:1", "t");
-        cache.store("/x", &Entry { etag: "e".into(), body: serde_json::Value::Null });
+        cache.store(
+            "/x",
+            &Entry {
+                etag: "e".into(),
+                body: serde_json::Value::Null,
+            },
+        );
         fs::write(cache.path("/x"), b"{not json").unwrap();
         assert!(cache.load("/x").is_none());
     }

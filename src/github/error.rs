@@ -63,15 +63,15 @@ impl ApiError {
             Self::NotFound { .. } => Some(
                 "check the repository and branch names, and that the token or GitHub App can see the repository",
             ),
-            Self::RateLimited { .. } => {
-                Some("wait for the rate limit to lift; a GitHub App gets a higher limit than a personal token")
-            }
-            Self::Unavailable { .. } => {
-                Some("GitHub or the network failed; retry later, or check `github.url` and proxy settings")
-            }
-            Self::Unauthorized { .. } => {
-                Some("the token or GitHub App key was rejected: renew it or check `github.*` settings")
-            }
+            Self::RateLimited { .. } => Some(
+                "wait for the rate limit to lift; a GitHub App gets a higher limit than a personal token",
+            ),
+            Self::Unavailable { .. } => Some(
+                "GitHub or the network failed; retry later, or check `github.url` and proxy settings",
+            ),
+            Self::Unauthorized { .. } => Some(
+                "the token or GitHub App key was rejected: renew it or check `github.*` settings",
+            ),
             Self::Forbidden { .. } => Some(
                 "give the token or GitHub App read access to the repository's administration, contents, pull requests and members",
             ),

@@ -178,7 +178,8 @@ impl GitHub {
                     Some(id) => *id,
                     None => {
                         let app = self.session_with(self.octo.clone(), None, &stats, deadline);
-                        let path = format!("/repos/{}/{}/installation", encode(owner), encode(repo));
+                        let path =
+                            format!("/repos/{}/{}/installation", encode(owner), encode(repo));
                         app.get::<Installation>(&path).await?.id
                     }
                 };
@@ -223,12 +224,13 @@ impl GitHub {
         let (client, last_token) = match existing {
             Some(existing) => existing,
             None => {
-                let client = self.octo.installation(id.into()).map_err(|err| {
-                    ApiError::Unexpected {
-                        path: format!("/app/installations/{id}"),
-                        detail: err.to_string(),
-                    }
-                })?;
+                let client =
+                    self.octo
+                        .installation(id.into())
+                        .map_err(|err| ApiError::Unexpected {
+                            path: format!("/app/installations/{id}"),
+                            detail: err.to_string(),
+                        })?;
                 (client, String::new())
             }
         };

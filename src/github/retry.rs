@@ -43,7 +43,10 @@ pub fn classify(status: StatusCode, headers: &HeaderMap, body_message: &str) -> 
                 .map_or(0, |now| now.as_secs());
             return Retry::After(Duration::from_secs(reset.saturating_sub(now) + 1));
         }
-        if body_message.to_ascii_lowercase().contains("secondary rate limit") {
+        if body_message
+            .to_ascii_lowercase()
+            .contains("secondary rate limit")
+        {
             return Retry::After(Duration::from_secs(60));
         }
     }
@@ -87,7 +90,11 @@ mod tests {
         let none = HeaderMap::new();
         assert_eq!(classify(StatusCode::BAD_GATEWAY, &none, ""), Retry::Backoff);
         assert_eq!(
-            classify(StatusCode::TOO_MANY_REQUESTS, &headers(&[("retry-after", "7")]), ""),
+            classify(
+                StatusCode::TOO_MANY_REQUESTS,
+                &headers(&[("retry-after", "7")]),
+                ""
+            ),
             Retry::After(Duration::from_secs(7))
         );
         assert_eq!(classify(StatusCode::NOT_FOUND, &none, ""), Retry::No);
@@ -96,18 +103,35 @@ mod tests {
     #[test]
     fn forbidden_is_a_rate_limit_only_when_github_says_so() {
         let none = HeaderMap::new();
-        assert_eq!(classify(StatusCode::FORBIDDEN, &none, "Resource not accessible"), Retry::No);
-        let reset = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() + 3600;
-        let primary = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", &reset.to_string())]);
+        assert_eq!(
+            classify(StatusCode::FORBIDDEN, &none, "Resource not accessible"),
+            Retry::No
+        );
+        let reset = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        let primary = headers(&[
+            ("x-ratelimit-remaining", "0"),
+            ("x-ratelimit-reset", &reset.to_string()),
+        ]);
         match classify(StatusCode::FORBIDDEN, &primary, "API rate limit exceeded") {
             Retry::After(wait) => assert!(wait > Duration::from_secs(3590), "{wait:?}"),
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            classify(StatusCode::FORBIDDEN, &none, "You have exceeded a secondary rate limit"),
+            classify(
+                StatusCode::FORBIDDEN,
+                &none,
+                "You have exceeded a secondary rate limit"
+            ),
             Retry::After(Duration::from_secs(60))
         );
-        assert!(is_rate_limit(StatusCode::FORBIDDEN, Retry::After(Duration::ZERO)));
+        assert!(is_rate_limit(
+            StatusCode::FORBIDDEN,
+            Retry::After(Duration::ZERO)
+        ));
         assert!(!is_rate_limit(StatusCode::FORBIDDEN, Retry::No));
     }
 }

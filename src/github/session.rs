@@ -55,7 +55,8 @@ impl Stats {
     fn observe(&self, headers: &HeaderMap) {
         if let Some(remaining) = retry::header_u64(headers, "x-ratelimit-remaining") {
             let remaining = i64::try_from(remaining).unwrap_or(i64::MAX);
-            self.rate_limit_remaining.store(remaining, Ordering::Relaxed);
+            self.rate_limit_remaining
+                .store(remaining, Ordering::Relaxed);
         }
     }
 
@@ -146,7 +147,10 @@ impl Session {
     /// One memoised GET.
     async fn get_page(&self, path: &str) -> Result<Arc<Page>, ApiError> {
         let cell = {
-            let mut memo = self.memo.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut memo = self
+                .memo
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             Arc::clone(memo.entry(path.to_owned()).or_default())
         };
         cell.get_or_init(|| async { self.fetch(path).await.map(Arc::new) })
@@ -163,7 +167,13 @@ impl Session {
             let (error, retry) = match self.send(path, cached.as_ref()).await {
                 Ok(Sent::Fresh { body, etag, next }) => {
                     if let (Some(cache), Some(etag)) = (&self.cache, etag) {
-                        cache.store(path, &Entry { etag, body: body.clone() });
+                        cache.store(
+                            path,
+                            &Entry {
+                                etag,
+                                body: body.clone(),
+                            },
+                        );
                     }
                     return Ok(Page { body, next });
                 }
@@ -242,10 +252,11 @@ impl Session {
             return Ok(Sent::NotModified { next });
         }
         if status.is_success() {
-            let body: Value = serde_json::from_slice(&body).map_err(|err| ApiError::Unexpected {
-                path: path.into(),
-                detail: format!("invalid JSON: {err}"),
-            })?;
+            let body: Value =
+                serde_json::from_slice(&body).map_err(|err| ApiError::Unexpected {
+                    path: path.into(),
+                    detail: format!("invalid JSON: {err}"),
+                })?;
             let etag = parts
                 .headers
                 .get(ETAG)
@@ -312,7 +323,9 @@ fn next_link(headers: &HeaderMap, base_path: &str) -> Option<String> {
     })?;
     let url = url::Url::parse(target).ok()?;
     let path = url.path();
-    let path = path.strip_prefix(base_path.trim_end_matches('/')).unwrap_or(path);
+    let path = path
+        .strip_prefix(base_path.trim_end_matches('/'))
+        .unwrap_or(path);
     Some(match url.query() {
         Some(query) => format!("{path}?{query}"),
         None => path.to_owned(),

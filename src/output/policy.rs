@@ -18,8 +18,18 @@ pub fn render_verdict(verdict: &Verdict, format: Format) -> io::Result<()> {
 }
 
 fn write_verdict(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
-    let code_width = verdict.rules.iter().map(|rule| rule.code.len()).max().unwrap_or(0);
-    let name_width = verdict.rules.iter().map(|rule| rule.name.len()).max().unwrap_or(0);
+    let code_width = verdict
+        .rules
+        .iter()
+        .map(|rule| rule.code.len())
+        .max()
+        .unwrap_or(0);
+    let name_width = verdict
+        .rules
+        .iter()
+        .map(|rule| rule.name.len())
+        .max()
+        .unwrap_or(0);
     for rule in &verdict.rules {
         let result = match rule.result {
             RuleResult::Pass => "pass",
@@ -94,7 +104,11 @@ pub fn render_validation(report: &Validation, format: Format) -> io::Result<()> 
     match (format, &report.path, &report.message) {
         (Format::Json, _, _) => write_json(&mut stdout, report),
         (Format::Human, Some(path), Some(message)) if !path.is_empty() && path != "." => {
-            writeln!(stdout, "{}: invalid: {path}: {message}", report.file.display())
+            writeln!(
+                stdout,
+                "{}: invalid: {path}: {message}",
+                report.file.display()
+            )
         }
         (Format::Human, _, Some(message)) => {
             writeln!(stdout, "{}: invalid: {message}", report.file.display())

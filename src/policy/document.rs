@@ -230,7 +230,11 @@ mod tests {
 
         let fork = PolicyDocument::builtin(true);
         assert!(fork.enabled(JobType::PullRequest, RuleId::DisallowFork));
-        for rule in [RuleId::TargetBranchProtection, RuleId::Collaborators, RuleId::ExecuteJob] {
+        for rule in [
+            RuleId::TargetBranchProtection,
+            RuleId::Collaborators,
+            RuleId::ExecuteJob,
+        ] {
             assert!(!fork.enabled(JobType::PullRequest, rule), "{rule:?}");
         }
         assert!(!fork.enabled(JobType::Schedule, RuleId::Collaborators));
@@ -239,7 +243,8 @@ mod tests {
 
     #[test]
     fn unmentioned_rules_are_enabled_except_author_association() {
-        let doc = PolicyDocument::parse("pull_request:\n  execute_job:\n    enabled: false\n").unwrap();
+        let doc =
+            PolicyDocument::parse("pull_request:\n  execute_job:\n    enabled: false\n").unwrap();
         assert!(!doc.enabled(JobType::PullRequest, RuleId::ExecuteJob));
         assert!(doc.enabled(JobType::PullRequest, RuleId::DisallowFork));
         assert!(doc.enabled(JobType::WorkflowDispatch, RuleId::Collaborators));
@@ -260,18 +265,25 @@ mod tests {
 
     #[test]
     fn errors_name_the_path() {
-        let err = PolicyDocument::parse("pull_request:\n  execute_job:\n    enabled: maybe\n").unwrap_err();
+        let err = PolicyDocument::parse("pull_request:\n  execute_job:\n    enabled: maybe\n")
+            .unwrap_err();
         assert_eq!(
             err.to_string(),
             "pull_request.execute_job.enabled: expected a boolean, found string \"maybe\""
         );
-        let err = PolicyDocument::parse("pull_request:\n  execute_jobs:\n    enabled: true\n").unwrap_err();
+        let err = PolicyDocument::parse("pull_request:\n  execute_jobs:\n    enabled: true\n")
+            .unwrap_err();
         assert!(
-            err.to_string().starts_with("pull_request.execute_jobs: unknown field `execute_jobs`"),
+            err.to_string()
+                .starts_with("pull_request.execute_jobs: unknown field `execute_jobs`"),
             "{err}"
         );
         let err = PolicyDocument::parse("push:\n  collaborators: {}\n").unwrap_err();
-        assert!(err.to_string().contains("push.collaborators: missing field `enabled`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("push.collaborators: missing field `enabled`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -113,7 +113,9 @@ pub async fn check(
 
 fn evaluate<'a>(rule: RuleId, ctx: &'a Context<'a>) -> BoxFuture<'a, Outcome> {
     match rule {
-        RuleId::AuthorAssociation => futures::future::ready(author_association::evaluate(ctx)).boxed(),
+        RuleId::AuthorAssociation => {
+            futures::future::ready(author_association::evaluate(ctx)).boxed()
+        }
         RuleId::TargetBranchProtection => branch_protection::evaluate(ctx).boxed(),
         RuleId::Collaborators => collaborators::evaluate(ctx).boxed(),
         RuleId::DisallowFork => disallow_fork::evaluate(ctx).boxed(),
@@ -177,7 +179,9 @@ mod tests {
 
     #[tokio::test]
     async fn only_author_association_needs_no_github() {
-        let doc = document("author_association: {enabled: true}\npush: {collaborators: {enabled: false}}\n");
+        let doc = document(
+            "author_association: {enabled: true}\npush: {collaborators: {enabled: false}}\n",
+        );
         assert!(!needs_github(&doc, JobType::Push));
         let verdict = check(&job("issue_comment", "NONE"), &doc, None, "").await;
         assert_eq!(verdict.verdict, Decision::Fail);
@@ -198,10 +202,19 @@ mod tests {
 
     #[test]
     fn pull_request_order_matches_the_reference() {
-        let names: Vec<&str> = rule_order(JobType::PullRequest).iter().map(|r| r.name()).collect();
+        let names: Vec<&str> = rule_order(JobType::PullRequest)
+            .iter()
+            .map(|r| r.name())
+            .collect();
         assert_eq!(
             names,
-            ["author_association", "target_branch_protection", "collaborators", "disallow_fork", "execute_job"]
+            [
+                "author_association",
+                "target_branch_protection",
+                "collaborators",
+                "disallow_fork",
+                "execute_job"
+            ]
         );
     }
 }

@@ -241,7 +241,9 @@ impl Job {
     /// The job as a runner's job-started hook sees it: `GITHUB_REPOSITORY`, `GITHUB_EVENT_NAME`,
     /// `GITHUB_EVENT_PATH`, `GITHUB_BASE_REF`, `GITHUB_HEAD_REF`.
     pub fn from_github_env(env: &BTreeMap<String, String>) -> Result<Self, InputError> {
-        let var = |name: &str, context: Option<&str>| required(env.get(name).map(String::as_str), name, context);
+        let var = |name: &str, context: Option<&str>| {
+            required(env.get(name).map(String::as_str), name, context)
+        };
         let repository = repo(&var("GITHUB_REPOSITORY", None)?, "GITHUB_REPOSITORY")?;
         let event = var("GITHUB_EVENT_NAME", None)?;
         let payload_path = PathBuf::from(var("GITHUB_EVENT_PATH", None)?);
@@ -266,10 +268,16 @@ impl Job {
                 };
                 let source = field("/pull_request/head/repo/full_name")?;
                 Some(PullRequestJob {
-                    source_repository: repo(&source, "GITHUB_EVENT_PATH .pull_request.head.repo.full_name")?,
+                    source_repository: repo(
+                        &source,
+                        "GITHUB_EVENT_PATH .pull_request.head.repo.full_name",
+                    )?,
                     target_branch: var("GITHUB_BASE_REF", context)?,
                     source_branch: var("GITHUB_HEAD_REF", context)?,
-                    commit_sha: sha(field("/pull_request/head/sha")?, "GITHUB_EVENT_PATH .pull_request.head.sha")?,
+                    commit_sha: sha(
+                        field("/pull_request/head/sha")?,
+                        "GITHUB_EVENT_PATH .pull_request.head.sha",
+                    )?,
                 })
             }
             _ => None,
@@ -298,7 +306,10 @@ mod tests {
 
     #[test]
     fn repo_names() {
-        assert_eq!(RepoName::parse("canonical/rpc").unwrap().to_string(), "canonical/rpc");
+        assert_eq!(
+            RepoName::parse("canonical/rpc").unwrap().to_string(),
+            "canonical/rpc"
+        );
         for bad in ["canonical", "/rpc", "a/b/c", "a b/c", ""] {
             assert!(RepoName::parse(bad).is_none(), "{bad}");
         }
@@ -318,7 +329,12 @@ mod tests {
         let err = Job::from_flags(&flags).unwrap_err();
         assert_eq!(err.to_string(), "--sha is required for pull_request jobs");
         flags.sha = Some("not-a-sha".into());
-        assert!(Job::from_flags(&flags).unwrap_err().to_string().starts_with("--sha:"));
+        assert!(
+            Job::from_flags(&flags)
+                .unwrap_err()
+                .to_string()
+                .starts_with("--sha:")
+        );
         flags.sha = Some("0123456789abcdef0123456789abcdef01234567".into());
         let job = Job::from_flags(&flags).unwrap();
         assert!(job.pull_request.unwrap().is_fork(&job.repository));

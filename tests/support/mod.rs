@@ -1,5 +1,6 @@
 //! Test helpers: an `rpc()` command builder with a clean environment.
 
+pub mod fake_github;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 

@@ -29,7 +29,9 @@ pub fn evaluate(ctx: &Context<'_>) -> Outcome {
     let event = ctx.job.event.as_str();
     let source = match event {
         "issue_comment" => "/comment",
-        "pull_request" | "pull_request_target" | "pull_request_review"
+        "pull_request"
+        | "pull_request_target"
+        | "pull_request_review"
         | "pull_request_review_comment" => {
             let full_name = |pointer: &str| {
                 payload
@@ -47,7 +49,11 @@ pub fn evaluate(ctx: &Context<'_>) -> Outcome {
                 _ => "/pull_request",
             }
         }
-        other => return Outcome::Pass(format!("{other} events are not checked by author association")),
+        other => {
+            return Outcome::Pass(format!(
+                "{other} events are not checked by author association"
+            ));
+        }
     };
     let private = payload
         .pointer("/repository/private")
@@ -120,9 +126,15 @@ mod tests {
     #[test]
     fn allowed_associations() {
         for association in ["OWNER", "MEMBER", "COLLABORATOR"] {
-            assert!(matches!(outcome("pull_request", Some(pr(association, false))), Outcome::Pass(_)));
+            assert!(matches!(
+                outcome("pull_request", Some(pr(association, false))),
+                Outcome::Pass(_)
+            ));
         }
-        assert!(matches!(outcome("pull_request_target", Some(pr("CONTRIBUTOR", true))), Outcome::Pass(_)));
+        assert!(matches!(
+            outcome("pull_request_target", Some(pr("CONTRIBUTOR", true))),
+            Outcome::Pass(_)
+        ));
         match outcome("pull_request", Some(pr("CONTRIBUTOR", false))) {
             Outcome::Fail(finding) => {
                 assert_eq!(finding.code, NOT_ALLOWED);
@@ -130,23 +142,35 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(outcome("pull_request", Some(pr("FIRST_TIME_CONTRIBUTOR", true))), Outcome::Fail(_)));
+        assert!(matches!(
+            outcome("pull_request", Some(pr("FIRST_TIME_CONTRIBUTOR", true))),
+            Outcome::Fail(_)
+        ));
     }
 
     #[test]
     fn same_repository_skips_and_other_events_pass() {
         let mut same = pr("NONE", false);
         same["pull_request"]["head"]["repo"]["full_name"] = json!("o/r");
-        assert!(matches!(outcome("pull_request", Some(same)), Outcome::Skip(_)));
+        assert!(matches!(
+            outcome("pull_request", Some(same)),
+            Outcome::Skip(_)
+        ));
         assert!(matches!(outcome("push", Some(json!({}))), Outcome::Pass(_)));
     }
 
     #[test]
     fn review_comment_and_issue_comment_fields() {
         let review = json!({"review": {"author_association": "MEMBER"}, "pull_request": {}});
-        assert!(matches!(outcome("pull_request_review", Some(review)), Outcome::Pass(_)));
+        assert!(matches!(
+            outcome("pull_request_review", Some(review)),
+            Outcome::Pass(_)
+        ));
         let comment = json!({"comment": {"author_association": "NONE"}});
-        assert!(matches!(outcome("issue_comment", Some(comment)), Outcome::Fail(_)));
+        assert!(matches!(
+            outcome("issue_comment", Some(comment)),
+            Outcome::Fail(_)
+        ));
         let missing = json!({"pull_request": {"head": {"repo": {"full_name": "f/r"}}}});
         match outcome("pull_request", Some(missing)) {
             Outcome::Fail(finding) => assert_eq!(finding.code, MISSING),

@@ -117,7 +117,11 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
     };
     let repository = match repository {
         Ok(repository) => repository,
-        Err(err) => return Outcome::from_api(&err, || not_found(&format!("repository {}", ctx.job.repository))),
+        Err(err) => {
+            return Outcome::from_api(&err, || {
+                not_found(&format!("repository {}", ctx.job.repository))
+            });
+        }
     };
     let rules = match rules {
         Ok(rules) => rules,
@@ -215,14 +219,24 @@ async fn ruleset_sources(github: &Session, repo: &str, rules: &[BranchRule]) -> 
 }
 
 fn decide(branch: &str, sources: &[ReviewSource], is_default: bool) -> Outcome {
-    let why = if is_default { "the default branch" } else { "the target of a fork pull request" };
-    if let Some(source) = sources.iter().find(|source| matches!(&source.bypass, Ok(bypass) if bypass.is_empty())) {
+    let why = if is_default {
+        "the default branch"
+    } else {
+        "the target of a fork pull request"
+    };
+    if let Some(source) = sources
+        .iter()
+        .find(|source| matches!(&source.bypass, Ok(bypass) if bypass.is_empty()))
+    {
         return Outcome::Pass(format!(
             "{} requires reviews on {branch} and nobody can bypass them",
             source.name
         ));
     }
-    if let Some((source, err)) = sources.iter().find_map(|source| source.bypass.as_ref().err().map(|err| (source, err))) {
+    if let Some((source, err)) = sources
+        .iter()
+        .find_map(|source| source.bypass.as_ref().err().map(|err| (source, err)))
+    {
         let finding = if matches!(err, ApiError::Forbidden { .. }) {
             Finding::new(
                 BYPASS_HIDDEN,
@@ -294,7 +308,10 @@ mod tests {
 
     #[test]
     fn one_unbypassable_source_suffices() {
-        let sources = [source("branch protection", &["user alice"]), source("ruleset", &[])];
+        let sources = [
+            source("branch protection", &["user alice"]),
+            source("ruleset", &[]),
+        ];
         assert_eq!(code(decide("main", &sources, true)), "pass");
         let sources = [hidden("ruleset a"), source("branch protection", &[])];
         assert_eq!(code(decide("main", &sources, true)), "pass");
@@ -303,12 +320,18 @@ mod tests {
     #[test]
     fn bypass_and_missing_reviews_fail() {
         assert_eq!(code(decide("main", &[], true)), REVIEWS_NOT_REQUIRED);
-        let sources = [source("branch protection", &["team admins"]), source("ruleset", &["Integration 9"])];
+        let sources = [
+            source("branch protection", &["team admins"]),
+            source("ruleset", &["Integration 9"]),
+        ];
         match decide("main", &sources, true) {
             Outcome::Fail(finding) => {
                 assert_eq!(finding.code, REVIEWS_BYPASSABLE);
                 let actual = finding.actual.unwrap();
-                assert!(actual.contains("team admins") && actual.contains("Integration 9"), "{actual}");
+                assert!(
+                    actual.contains("team admins") && actual.contains("Integration 9"),
+                    "{actual}"
+                );
             }
             other => panic!("{other:?}"),
         }

@@ -86,7 +86,9 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
             return Outcome::from_api(&err, || {
                 Finding::new(
                     OWNER_NOT_FOUND,
-                    format!("the repository is not set up correctly: the fork's owner {owner} could not be found"),
+                    format!(
+                        "the repository is not set up correctly: the fork's owner {owner} could not be found"
+                    ),
                 )
             });
         }
@@ -121,14 +123,22 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
     );
     if comments.is_empty() {
         return Outcome::Fail(
-            Finding::new(NO_COMMENTS, format!("pull request #{} has no comments", pull.number))
-                .setting(format!("a comment containing `{expected}`"), "no comments")
-                .fix(remediation),
+            Finding::new(
+                NO_COMMENTS,
+                format!("pull request #{} has no comments", pull.number),
+            )
+            .setting(format!("a comment containing `{expected}`"), "no comments")
+            .fix(remediation),
         );
     }
     let mut approvers: Vec<&str> = comments
         .iter()
-        .filter(|comment| comment.body.as_deref().is_some_and(|body| approves(body, &expected)))
+        .filter(|comment| {
+            comment
+                .body
+                .as_deref()
+                .is_some_and(|body| approves(body, &expected))
+        })
         .filter_map(|comment| comment.user.as_ref().map(|user| user.login.as_str()))
         .collect();
     approvers.sort_unstable();
@@ -137,9 +147,15 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
         return Outcome::Fail(
             Finding::new(
                 NOT_APPROVED,
-                format!("no comment on pull request #{} approves commit {}", pull.number, pull_request.commit_sha),
+                format!(
+                    "no comment on pull request #{} approves commit {}",
+                    pull.number, pull_request.commit_sha
+                ),
             )
-            .setting(format!("a comment containing `{expected}`"), "no approval of this commit")
+            .setting(
+                format!("a comment containing `{expected}`"),
+                "no approval of this commit",
+            )
             .fix(remediation),
         );
     }
@@ -172,7 +188,10 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
                 approvers.join(", ")
             ),
         )
-        .setting("approval by a user with write or admin access", approvers.join(", "))
+        .setting(
+            "approval by a user with write or admin access",
+            approvers.join(", "),
+        )
         .fix(remediation),
     )
 }
@@ -184,9 +203,21 @@ mod tests {
     #[test]
     fn quoted_lines_do_not_approve() {
         let expected = "/canonical/self-hosted-runners/run-workflows abc123";
-        assert!(approves("LGTM\n/canonical/self-hosted-runners/run-workflows abc123\n", expected));
-        assert!(!approves("> /canonical/self-hosted-runners/run-workflows abc123", expected));
-        assert!(!approves("   > /canonical/self-hosted-runners/run-workflows abc123", expected));
-        assert!(!approves("/canonical/self-hosted-runners/run-workflows abc124", expected));
+        assert!(approves(
+            "LGTM\n/canonical/self-hosted-runners/run-workflows abc123\n",
+            expected
+        ));
+        assert!(!approves(
+            "> /canonical/self-hosted-runners/run-workflows abc123",
+            expected
+        ));
+        assert!(!approves(
+            "   > /canonical/self-hosted-runners/run-workflows abc123",
+            expected
+        ));
+        assert!(!approves(
+            "/canonical/self-hosted-runners/run-workflows abc124",
+            expected
+        ));
     }
 }

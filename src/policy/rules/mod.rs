@@ -184,8 +184,16 @@ impl Permission {
 }
 
 /// The permission of `user` on the job's repository (memoised per check).
-pub async fn permission(ctx: &Context<'_>, github: &Session, user: &str) -> Result<Permission, ApiError> {
-    let path = format!("{}/collaborators/{}/permission", ctx.repo_path(), encode(user));
+pub async fn permission(
+    ctx: &Context<'_>,
+    github: &Session,
+    user: &str,
+) -> Result<Permission, ApiError> {
+    let path = format!(
+        "{}/collaborators/{}/permission",
+        ctx.repo_path(),
+        encode(user)
+    );
     github.get(&path).await
 }
 

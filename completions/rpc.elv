@@ -31,10 +31,120 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand policy 'Decide whether workflow jobs may run; policy-document tools'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;policy'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Decide whether a workflow job may run on the self-hosted runners'
+            cand validate 'Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)'
+            cand schema 'Print the JSON Schema of policy documents'
+            cand show 'Print the effective policy document, every default written out'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;policy;check'= {
+            cand --repo 'Repository the job runs for, OWNER/NAME'
+            cand --event 'GitHub event that triggered the job; events other than pull_request, workflow_dispatch, push and schedule are checked as push'
+            cand --source-repo 'Repository the pull request comes from (pull_request)'
+            cand --base-ref 'Branch the pull request targets (pull_request)'
+            cand --head-ref 'Branch the pull request comes from (pull_request)'
+            cand --sha 'Commit the job runs (pull_request)'
+            cand --event-payload 'Event payload (webhook JSON) for the author_association rule'
+            cand --policy 'Policy document (YAML or JSON) instead of `policy.document` or the built-in one'
+            cand --github-url 'GitHub API base URL [env: RPC_GITHUB_URL, GITHUB_API_URL]'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand --from-github-env 'Read the job from the variables of a runner''s job-started hook (GITHUB_REPOSITORY, GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_BASE_REF, GITHUB_HEAD_REF)'
+            cand --no-cache 'Do not use or update the on-disk cache of GitHub responses'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;policy;validate'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;policy;schema'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;policy;show'= {
+            cand --policy 'Policy document instead of `policy.document` or the built-in one'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;policy;help'= {
+            cand check 'Decide whether a workflow job may run on the self-hosted runners'
+            cand validate 'Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)'
+            cand schema 'Print the JSON Schema of policy documents'
+            cand show 'Print the effective policy document, every default written out'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;policy;help;check'= {
+        }
+        &'rpc;policy;help;validate'= {
+        }
+        &'rpc;policy;help;schema'= {
+        }
+        &'rpc;policy;help;show'= {
+        }
+        &'rpc;policy;help;help'= {
         }
         &'rpc;config'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
@@ -108,10 +218,25 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand --version 'Print version'
         }
         &'rpc;help'= {
+            cand policy 'Decide whether workflow jobs may run; policy-document tools'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;help;policy'= {
+            cand check 'Decide whether a workflow job may run on the self-hosted runners'
+            cand validate 'Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)'
+            cand schema 'Print the JSON Schema of policy documents'
+            cand show 'Print the effective policy document, every default written out'
+        }
+        &'rpc;help;policy;check'= {
+        }
+        &'rpc;help;policy;validate'= {
+        }
+        &'rpc;help;policy;schema'= {
+        }
+        &'rpc;help;policy;show'= {
         }
         &'rpc;help;config'= {
             cand check 'Validate the configuration and print every effective setting with its source'

@@ -23,6 +23,18 @@ pub const XDG_CONFIG_HOME: &str = "XDG_CONFIG_HOME";
 pub const HOME: &str = "HOME";
 /// Set and not empty: no colours in logs.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Base of the GitHub response cache, `$XDG_CACHE_HOME/rpc/github` (default `~/.cache`).
+pub const XDG_CACHE_HOME: &str = "XDG_CACHE_HOME";
+/// `rpc policy check --from-github-env`: the repository, `OWNER/NAME`.
+pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
+/// `--from-github-env`: the event that triggered the job.
+pub const GITHUB_EVENT_NAME: &str = "GITHUB_EVENT_NAME";
+/// `--from-github-env`: the file holding the event's webhook payload.
+pub const GITHUB_EVENT_PATH: &str = "GITHUB_EVENT_PATH";
+/// `--from-github-env`: a pull request's target branch.
+pub const GITHUB_BASE_REF: &str = "GITHUB_BASE_REF";
+/// `--from-github-env`: a pull request's source branch.
+pub const GITHUB_HEAD_REF: &str = "GITHUB_HEAD_REF";
 
 /// Variables that are not configuration keys, with what they do.
 pub const GLOBAL: &[(&str, &str)] = &[
@@ -49,6 +61,39 @@ pub const GLOBAL: &[(&str, &str)] = &[
         "`~/.config` when `XDG_CONFIG_HOME` is unset; `~` in paths",
     ),
     (NO_COLOR, "set and not empty: no colours in logs"),
+    (
+        XDG_CACHE_HOME,
+        "GitHub response cache is `$XDG_CACHE_HOME/rpc/github` (default `~/.cache`)",
+    ),
+    (
+        "HTTPS_PROXY",
+        "proxy for outbound HTTPS calls (also `https_proxy`)",
+    ),
+    (
+        "HTTP_PROXY",
+        "proxy for outbound HTTP calls (also `http_proxy`)",
+    ),
+    (
+        "NO_PROXY",
+        "hosts reached without a proxy (also `no_proxy`)",
+    ),
+    (GITHUB_REPOSITORY, "`--from-github-env`: the repository"),
+    (
+        GITHUB_EVENT_NAME,
+        "`--from-github-env`: the triggering event",
+    ),
+    (
+        GITHUB_EVENT_PATH,
+        "`--from-github-env`: the event payload file",
+    ),
+    (
+        GITHUB_BASE_REF,
+        "`--from-github-env`: a pull request's target branch",
+    ),
+    (
+        GITHUB_HEAD_REF,
+        "`--from-github-env`: a pull request's source branch",
+    ),
 ];
 
 /// One environment variable and what it sets.

@@ -62,3 +62,21 @@ fn readme_test_command_is_what_ci_runs() {
         .expect("README has a `cargo nextest run` line");
     assert!(ci.contains(command), ".ci/run does not run `{command}`");
 }
+
+#[test]
+fn readme_documents_every_rule_code() {
+    let readme = read("README.md");
+    for (code, _) in rpc::policy::rules::CODES {
+        assert!(
+            readme.contains(&format!("`{code}`")),
+            "README.md does not document {code}"
+        );
+    }
+    for rule in rpc::policy::RuleId::ALL {
+        assert!(
+            readme.contains(&format!("`{}`", rule.family())),
+            "README.md lacks {}",
+            rule.family()
+        );
+    }
+}

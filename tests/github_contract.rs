@@ -168,7 +168,7 @@ fn client(gh: &FakeGitHub, token: &str) -> Octocrab {
         .base_uri(gh.url())
         .expect("base uri")
         .personal_token(token.to_string())
-        .build()
+        .build_with_reqwest(reqwest::Client::new())
         .expect("octocrab")
 }
 
@@ -1205,7 +1205,7 @@ fn credentials_are_checked() {
         let anonymous = Octocrab::builder()
             .base_uri(gh.url())
             .unwrap()
-            .build()
+            .build_with_reqwest(reqwest::Client::new())
             .unwrap();
         let missing = get(&anonymous, "/repos/acme/widgets").await;
         check_error(&missing, 401, "Requires authentication");
@@ -1213,7 +1213,7 @@ fn credentials_are_checked() {
             .base_uri(gh.url())
             .unwrap()
             .add_header(AUTHORIZATION, format!("token {TOKEN}"))
-            .build()
+            .build_with_reqwest(reqwest::Client::new())
             .unwrap();
         assert_eq!(get(&token_scheme, "/repos/acme/widgets").await.status, 200);
         assert_eq!(

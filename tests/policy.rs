@@ -1012,3 +1012,56 @@ fn policy_validate_schema_and_show() {
     assert_eq!(shown["pull_request"]["execute_job"]["enabled"], false);
     assert_eq!(shown["author_association"]["enabled"], false);
 }
+
+#[test]
+fn example_policy_is_valid_and_equals_the_builtin_default() {
+    let example = repo_root().join("examples/policy.yaml");
+    rpc()
+        .args(["policy", "validate", example.to_str().unwrap()])
+        .run(0);
+    let shown = rpc()
+        .args([
+            "policy",
+            "show",
+            "--output",
+            "json",
+            "--policy",
+            example.to_str().unwrap(),
+        ])
+        .run(0)
+        .json();
+    let builtin = rpc()
+        .args(["policy", "show", "--output", "json"])
+        .run(0)
+        .json();
+    assert_eq!(shown, builtin);
+}
+
+#[test]
+fn http_proxy_is_honoured() {
+    let fake = github();
+    // The API host does not resolve: only the proxy (the fake itself) can answer.
+    let v = verdict(
+        rpc()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("HTTP_PROXY", fake.url())
+            .args(["policy", "check", "--output", "json", "--no-cache"])
+            .args(["--github-url", "http://github.invalid"])
+            .args(["--repo", REPO, "--event", "push"]),
+        0,
+    );
+    assert_eq!(v.verdict(), "pass");
+    assert_eq!(fake.count("GET", "/collaborators"), 1);
+    let v = verdict(
+        rpc()
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("HTTP_PROXY", fake.url())
+            .env("NO_PROXY", "github.invalid")
+            .args(["policy", "check", "--output", "json", "--no-cache"])
+            .args(["--set", "github.retry_budget=1s"])
+            .args(["--github-url", "http://github.invalid"])
+            .args(["--repo", REPO, "--event", "push"]),
+        3,
+    );
+    assert_eq!(v.code("collaborators"), "RPC-GH-002");
+}

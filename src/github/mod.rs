@@ -89,7 +89,7 @@ impl ClientError {
 }
 
 impl ClientSettings {
-    /// Settings from the `[github]` section; `no_cache` disables caching regardless of it.
+    /// Settings from the `[github]` section; the cache lives under the XDG cache directory.
     pub fn from_config(github: &GithubConfig) -> Result<Self, ClientError> {
         let credentials = match (&github.token, github.app_id, &github.app_private_key) {
             (Some(token), _, _) => Credentials::Token(token.clone()),
@@ -135,12 +135,15 @@ impl GitHub {
             url: settings.base_url.to_string(),
             detail,
         };
+        // reqwest honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .read_timeout(settings.timeout)
+            .build()
+            .map_err(|err| bad_url(err.to_string()))?;
         let builder = Octocrab::builder()
             .base_uri(settings.base_url.as_str())
-            .map_err(|err| bad_url(err.to_string()))?
-            .set_connect_timeout(Some(settings.timeout))
-            .set_read_timeout(Some(settings.timeout))
-            .set_write_timeout(Some(settings.timeout));
+            .map_err(|err| bad_url(err.to_string()))?;
         let builder = match &settings.credentials {
             Credentials::Token(token) => builder.personal_token(token.expose().to_owned()),
             Credentials::App {
@@ -151,7 +154,9 @@ impl GitHub {
                 .app_from_rsa_pem((*app_id).into(), private_key.expose())
                 .map_err(|err| ClientError::BadKey(err.to_string()))?,
         };
-        let octo = builder.build().map_err(|err| bad_url(err.to_string()))?;
+        let octo = builder
+            .build_with_reqwest(http)
+            .map_err(|err| bad_url(err.to_string()))?;
         Ok(Self {
             settings,
             octo,

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::env_vars::{
+    GITHUB_BASE_REF, GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_HEAD_REF, GITHUB_REPOSITORY,
+};
+
 /// The four job types of the reference service. Every other event is a `push` job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -244,9 +248,9 @@ impl Job {
         let var = |name: &str, context: Option<&str>| {
             required(env.get(name).map(String::as_str), name, context)
         };
-        let repository = repo(&var("GITHUB_REPOSITORY", None)?, "GITHUB_REPOSITORY")?;
-        let event = var("GITHUB_EVENT_NAME", None)?;
-        let payload_path = PathBuf::from(var("GITHUB_EVENT_PATH", None)?);
+        let repository = repo(&var(GITHUB_REPOSITORY, None)?, GITHUB_REPOSITORY)?;
+        let event = var(GITHUB_EVENT_NAME, None)?;
+        let payload_path = PathBuf::from(var(GITHUB_EVENT_PATH, None)?);
         let payload = read_payload(&payload_path)?;
         let job_type = JobType::from_event(&event);
         let pull_request = match job_type {
@@ -259,7 +263,7 @@ impl Job {
                         .filter(|value| !value.is_empty())
                         .map(str::to_owned)
                         .ok_or_else(|| InputError::Invalid {
-                            what: "GITHUB_EVENT_PATH".into(),
+                            what: GITHUB_EVENT_PATH.into(),
                             problem: format!(
                                 "the payload has no {}",
                                 pointer.trim_start_matches('/').replace('/', ".")
@@ -272,8 +276,8 @@ impl Job {
                         &source,
                         "GITHUB_EVENT_PATH .pull_request.head.repo.full_name",
                     )?,
-                    target_branch: var("GITHUB_BASE_REF", context)?,
-                    source_branch: var("GITHUB_HEAD_REF", context)?,
+                    target_branch: var(GITHUB_BASE_REF, context)?,
+                    source_branch: var(GITHUB_HEAD_REF, context)?,
                     commit_sha: sha(
                         field("/pull_request/head/sha")?,
                         "GITHUB_EVENT_PATH .pull_request.head.sha",

@@ -105,8 +105,20 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
     let branch_path = format!("{repo}/branches/{}", encode(branch_name));
     let rules_path = format!("{repo}/rules/branches/{}", encode(branch_name));
     let protection_path = format!("{branch_path}/protection");
-    let (repository, branch, rules, protection) = futures::join!(
-        github.get::<Repository>(&repo),
+    let is_fork = pull_request.is_fork(&ctx.job.repository);
+    // A fork pull request needs reviews whatever its target, so the default branch matters
+    // only for same-repository pull requests.
+    let default_branch = async {
+        if is_fork {
+            return Ok(None);
+        }
+        github
+            .get::<Repository>(&repo)
+            .await
+            .map(|repository| Some(repository.default_branch))
+    };
+    let (default_branch, branch, rules, protection) = futures::join!(
+        default_branch,
         github.get::<Branch>(&branch_path),
         github.get_all::<BranchRule>(&rules_path),
         github.get::<Protection>(&protection_path),
@@ -115,8 +127,8 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
         Ok(branch) => branch,
         Err(err) => return Outcome::from_api(&err, || not_found(&format!("branch {branch_name}"))),
     };
-    let repository = match repository {
-        Ok(repository) => repository,
+    let default_branch = match default_branch {
+        Ok(default_branch) => default_branch,
         Err(err) => {
             return Outcome::from_api(&err, || {
                 not_found(&format!("repository {}", ctx.job.repository))
@@ -137,8 +149,7 @@ pub async fn evaluate(ctx: &Context<'_>) -> Outcome {
                 )),
         );
     }
-    let is_default = *branch_name == repository.default_branch;
-    let is_fork = pull_request.is_fork(&ctx.job.repository);
+    let is_default = default_branch.as_ref() == Some(branch_name);
     if !is_default && !is_fork {
         return Outcome::Pass(format!(
             "{branch_name} is protected; reviews are only required on the default branch and for fork pull requests"

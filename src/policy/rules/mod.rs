@@ -11,6 +11,81 @@ use serde::Deserialize;
 use super::job::{Job, PullRequestJob};
 use crate::github::{ApiError, Session, encode};
 
+/// Every specific code a verdict can carry, with its meaning (the README documents each).
+pub const CODES: &[(&str, &str)] = &[
+    (
+        author_association::NOT_ALLOWED,
+        "the author's association may not run jobs",
+    ),
+    (
+        author_association::MISSING,
+        "the event payload carries no author association",
+    ),
+    (
+        author_association::NO_PAYLOAD,
+        "enabled, but no event payload was given (error)",
+    ),
+    (
+        branch_protection::NOT_PROTECTED,
+        "the target branch is not protected",
+    ),
+    (
+        branch_protection::REVIEWS_NOT_REQUIRED,
+        "pull request reviews are not required",
+    ),
+    (
+        branch_protection::REVIEWS_BYPASSABLE,
+        "required reviews can be bypassed",
+    ),
+    (
+        branch_protection::NOT_FOUND,
+        "repository or target branch not found",
+    ),
+    (
+        branch_protection::BYPASS_HIDDEN,
+        "ruleset bypass actors not visible (error)",
+    ),
+    (
+        collaborators::ABOVE_READ,
+        "outside collaborators above read",
+    ),
+    (collaborators::NOT_FOUND, "repository not found"),
+    (
+        disallow_fork::FORK_OWNER_NOT_WRITER,
+        "the fork's owner lacks write access",
+    ),
+    (
+        disallow_fork::OWNER_NOT_FOUND,
+        "the fork's owner does not exist",
+    ),
+    (
+        execute_job::NO_PULL_REQUEST,
+        "no open pull request from the fork's branch",
+    ),
+    (execute_job::NO_COMMENTS, "the pull request has no comments"),
+    (execute_job::NOT_APPROVED, "no comment approves this commit"),
+    (
+        execute_job::APPROVER_NOT_WRITER,
+        "approved only by users without write access",
+    ),
+    (
+        execute_job::OWNER_NOT_FOUND,
+        "the fork's owner does not exist",
+    ),
+    ("RPC-GH-001", "GitHub rate limit (error)"),
+    (
+        "RPC-GH-002",
+        "GitHub unavailable: 5xx, timeout, connection (error)",
+    ),
+    ("RPC-GH-003", "credentials rejected or missing (error)"),
+    ("RPC-GH-004", "permission missing (error)"),
+    ("RPC-GH-005", "unexpected GitHub answer (error)"),
+    (
+        "RPC-GH-006",
+        "not found where a rule cannot treat it as a failure (error)",
+    ),
+];
+
 /// Every rule, in evaluation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RuleId {

@@ -135,10 +135,10 @@ impl GitHub {
             url: settings.base_url.to_string(),
             detail,
         };
-        // reqwest honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY.
+        // reqwest honours HTTPS_PROXY, HTTP_PROXY and NO_PROXY. The timeout of a whole exchange is
+        // the session's own, so that it reports uniformly.
         let http = reqwest::Client::builder()
             .connect_timeout(settings.timeout)
-            .read_timeout(settings.timeout)
             .build()
             .map_err(|err| bad_url(err.to_string()))?;
         let builder = Octocrab::builder()

@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'Decide whether workflow jobs may run; policy-document tools')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the policy checks over HTTP for runner VMs (the reference API)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Inspect and validate configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print or write man pages')
@@ -72,6 +73,8 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
             [CompletionResult]::new('--event-payload', '--event-payload', [CompletionResultType]::ParameterName, 'Event payload (webhook JSON) for the author_association rule')
             [CompletionResult]::new('--policy', '--policy', [CompletionResultType]::ParameterName, 'Policy document (YAML or JSON) instead of `policy.document` or the built-in one')
             [CompletionResult]::new('--github-url', '--github-url', [CompletionResultType]::ParameterName, 'GitHub API base URL [env: RPC_GITHUB_URL, GITHUB_API_URL]')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'Ask this `rpc serve` instead of GitHub (no GitHub credential needed) [env: RPC_POLICY_SERVER]')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'File holding the one-time token for --server [env: RPC_POLICY_SERVER_TOKEN holds the token]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
@@ -161,6 +164,54 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
         'rpc;policy;help;help' {
             break
         }
+        'rpc;serve' {
+            [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address and port to listen on [env: RPC_SERVE_LISTEN] [default: 127.0.0.1:8080]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'Database URL [env: RPC_SERVE_DATABASE_URL, DATABASE_URL, POSTGRESQL_DB_CONNECT_STRING] [default: an SQLite file under the XDG data directory]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are off anyway when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rpc;serve;token' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'The server, e.g. http://policy.internal:8080')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are off anyway when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rpc;serve;help' {
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rpc;serve;help;token' {
+            break
+        }
+        'rpc;serve;help;help' {
+            break
+        }
         'rpc;config' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
@@ -241,6 +292,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
         }
         'rpc;help' {
             [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'Decide whether workflow jobs may run; policy-document tools')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the policy checks over HTTP for runner VMs (the reference API)')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Inspect and validate configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print or write man pages')
@@ -264,6 +316,13 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
             break
         }
         'rpc;help;policy;show' {
+            break
+        }
+        'rpc;help;serve' {
+            [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)')
+            break
+        }
+        'rpc;help;serve;token' {
             break
         }
         'rpc;help;config' {

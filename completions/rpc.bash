@@ -31,6 +31,9 @@ _rpc() {
             rpc,policy)
                 cmd="rpc__subcmd__policy"
                 ;;
+            rpc,serve)
+                cmd="rpc__subcmd__serve"
+                ;;
             rpc__subcmd__config,check)
                 cmd="rpc__subcmd__config__subcmd__check"
                 ;;
@@ -58,6 +61,9 @@ _rpc() {
             rpc__subcmd__help,policy)
                 cmd="rpc__subcmd__help__subcmd__policy"
                 ;;
+            rpc__subcmd__help,serve)
+                cmd="rpc__subcmd__help__subcmd__serve"
+                ;;
             rpc__subcmd__help__subcmd__config,check)
                 cmd="rpc__subcmd__help__subcmd__config__subcmd__check"
                 ;;
@@ -72,6 +78,9 @@ _rpc() {
                 ;;
             rpc__subcmd__help__subcmd__policy,validate)
                 cmd="rpc__subcmd__help__subcmd__policy__subcmd__validate"
+                ;;
+            rpc__subcmd__help__subcmd__serve,token)
+                cmd="rpc__subcmd__help__subcmd__serve__subcmd__token"
                 ;;
             rpc__subcmd__policy,check)
                 cmd="rpc__subcmd__policy__subcmd__check"
@@ -103,6 +112,18 @@ _rpc() {
             rpc__subcmd__policy__subcmd__help,validate)
                 cmd="rpc__subcmd__policy__subcmd__help__subcmd__validate"
                 ;;
+            rpc__subcmd__serve,help)
+                cmd="rpc__subcmd__serve__subcmd__help"
+                ;;
+            rpc__subcmd__serve,token)
+                cmd="rpc__subcmd__serve__subcmd__token"
+                ;;
+            rpc__subcmd__serve__subcmd__help,help)
+                cmd="rpc__subcmd__serve__subcmd__help__subcmd__help"
+                ;;
+            rpc__subcmd__serve__subcmd__help,token)
+                cmd="rpc__subcmd__serve__subcmd__help__subcmd__token"
+                ;;
             *)
                 ;;
         esac
@@ -110,7 +131,7 @@ _rpc() {
 
     case "${cmd}" in
         rpc)
-            opts="-v -q -h -V --config --set --output --verbose --quiet --log-format --no-progress --help --version policy config completions man help"
+            opts="-v -q -h -V --config --set --output --verbose --quiet --log-format --no-progress --help --version policy serve config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -272,7 +293,7 @@ _rpc() {
             return 0
             ;;
         rpc__subcmd__help)
-            opts="policy config completions man help"
+            opts="policy serve config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -425,6 +446,34 @@ _rpc() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        rpc__subcmd__help__subcmd__serve)
+            opts="token"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__help__subcmd__serve__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         rpc__subcmd__man)
             opts="-v -q -h -V --dir --config --set --output --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -490,7 +539,7 @@ _rpc() {
             return 0
             ;;
         rpc__subcmd__policy__subcmd__check)
-            opts="-v -q -h -V --repo --event --source-repo --base-ref --head-ref --sha --from-github-env --event-payload --policy --github-url --no-cache --config --set --output --verbose --quiet --log-format --no-progress --help --version"
+            opts="-v -q -h -V --repo --event --source-repo --base-ref --head-ref --sha --from-github-env --event-payload --policy --github-url --no-cache --server --token-file --config --set --output --verbose --quiet --log-format --no-progress --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +578,14 @@ _rpc() {
                     return 0
                     ;;
                 --github-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -710,6 +767,120 @@ _rpc() {
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__serve)
+            opts="-v -q -h -V --listen --database-url --config --set --output --verbose --quiet --log-format --no-progress --help --version token help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__serve__subcmd__help)
+            opts="token help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__serve__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__serve__subcmd__help__subcmd__token)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__serve__subcmd__token)
+            opts="-v -q -h -V --server --config --set --output --verbose --quiet --log-format --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand policy 'Decide whether workflow jobs may run; policy-document tools'
+            cand serve 'Serve the policy checks over HTTP for runner VMs (the reference API)'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
@@ -67,6 +68,8 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand --event-payload 'Event payload (webhook JSON) for the author_association rule'
             cand --policy 'Policy document (YAML or JSON) instead of `policy.document` or the built-in one'
             cand --github-url 'GitHub API base URL [env: RPC_GITHUB_URL, GITHUB_API_URL]'
+            cand --server 'Ask this `rpc serve` instead of GitHub (no GitHub credential needed) [env: RPC_POLICY_SERVER]'
+            cand --token-file 'File holding the one-time token for --server [env: RPC_POLICY_SERVER_TOKEN holds the token]'
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
             cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
             cand --output 'Output format'
@@ -146,6 +149,49 @@ set edit:completion:arg-completer[rpc] = {|@words|
         }
         &'rpc;policy;help;help'= {
         }
+        &'rpc;serve'= {
+            cand --listen 'Address and port to listen on [env: RPC_SERVE_LISTEN] [default: 127.0.0.1:8080]'
+            cand --database-url 'Database URL [env: RPC_SERVE_DATABASE_URL, DATABASE_URL, POSTGRESQL_DB_CONNECT_STRING] [default: an SQLite file under the XDG data directory]'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand token 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;serve;token'= {
+            cand --server 'The server, e.g. http://policy.internal:8080'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;serve;help'= {
+            cand token 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;serve;help;token'= {
+        }
+        &'rpc;serve;help;help'= {
+        }
         &'rpc;config'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
             cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
@@ -219,6 +265,7 @@ set edit:completion:arg-completer[rpc] = {|@words|
         }
         &'rpc;help'= {
             cand policy 'Decide whether workflow jobs may run; policy-document tools'
+            cand serve 'Serve the policy checks over HTTP for runner VMs (the reference API)'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
@@ -237,6 +284,11 @@ set edit:completion:arg-completer[rpc] = {|@words|
         &'rpc;help;policy;schema'= {
         }
         &'rpc;help;policy;show'= {
+        }
+        &'rpc;help;serve'= {
+            cand token 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+        }
+        &'rpc;help;serve;token'= {
         }
         &'rpc;help;config'= {
             cand check 'Validate the configuration and print every effective setting with its source'

@@ -36,6 +36,7 @@ complete -c rpc -n "__fish_rpc_needs_command" -l no-progress -d 'Never draw prog
 complete -c rpc -n "__fish_rpc_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rpc -n "__fish_rpc_needs_command" -s V -l version -d 'Print version'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "serve" -d 'Serve the policy checks over HTTP for runner VMs (the reference API)'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "config" -d 'Inspect and validate configuration'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "man" -d 'Print or write man pages'
@@ -65,6 +66,8 @@ complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcomma
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l event-payload -d 'Event payload (webhook JSON) for the author_association rule' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l policy -d 'Policy document (YAML or JSON) instead of `policy.document` or the built-in one' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l github-url -d 'GitHub API base URL [env: RPC_GITHUB_URL, GITHUB_API_URL]' -r
+complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l server -d 'Ask this `rpc serve` instead of GitHub (no GitHub credential needed) [env: RPC_POLICY_SERVER]' -r
+complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l token-file -d 'File holding the one-time token for --server [env: RPC_POLICY_SERVER_TOKEN holds the token]' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
@@ -117,6 +120,35 @@ complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcomma
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "schema" -d 'Print the JSON Schema of policy documents'
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the effective policy document, every default written out'
 complete -c rpc -n "__fish_rpc_using_subcommand policy; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l listen -d 'Address and port to listen on [env: RPC_SERVE_LISTEN] [default: 127.0.0.1:8080]' -r
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l database-url -d 'Database URL [env: RPC_SERVE_DATABASE_URL, DATABASE_URL, POSTGRESQL_DB_CONNECT_STRING] [default: an SQLite file under the XDG data directory]' -r
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -f -a "token" -d 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and not __fish_seen_subcommand_from token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l server -d 'The server, e.g. http://policy.internal:8080' -r
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
@@ -166,13 +198,15 @@ complete -c rpc -n "__fish_rpc_using_subcommand man" -s q -l quiet -d 'Only log 
 complete -c rpc -n "__fish_rpc_using_subcommand man" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
 complete -c rpc -n "__fish_rpc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rpc -n "__fish_rpc_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy config completions man help" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy config completions man help" -f -a "config" -d 'Inspect and validate configuration'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy config completions man help" -f -a "man" -d 'Print or write man pages'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "serve" -d 'Serve the policy checks over HTTP for runner VMs (the reference API)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "config" -d 'Inspect and validate configuration'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "man" -d 'Print or write man pages'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Decide whether a workflow job may run on the self-hosted runners'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "validate" -d 'Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "schema" -d 'Print the JSON Schema of policy documents'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the effective policy document, every default written out'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "token" -d 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print every effective setting with its source'

@@ -7,6 +7,8 @@ use crate::config::ConfigError;
 use crate::exit::ExitStatus;
 use crate::github::ClientError;
 use crate::policy::{DocumentError, InputError};
+use crate::server::ServeError;
+use crate::server::client::RemoteError;
 
 /// Any error an `rpc` command reports to its user.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,20 @@ pub enum Error {
     /// The GitHub client cannot be built from the configuration.
     #[error(transparent)]
     GithubClient(#[from] ClientError),
+    /// A setting a command needs is missing.
+    #[error("{what} is required")]
+    Missing {
+        /// The setting or flag.
+        what: String,
+        /// How to give it.
+        hint: String,
+    },
+    /// `rpc serve` could not start or failed.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// A policy server could not be asked or refused.
+    #[error(transparent)]
+    Remote(#[from] RemoteError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
@@ -52,8 +68,12 @@ impl Error {
             | Self::Input(_)
             | Self::Document { .. }
             | Self::GithubClient(_)
+            | Self::Missing { .. }
             | Self::Write { .. } => ExitStatus::Usage,
-            Self::Runtime(_) => ExitStatus::External,
+            Self::Serve(ServeError::Store(err)) if !err.is_unavailable() => ExitStatus::Usage,
+            Self::Serve(ServeError::Bind { .. }) => ExitStatus::Usage,
+            Self::Serve(_) | Self::Runtime(_) => ExitStatus::External,
+            Self::Remote(err) => err.exit_status(),
         }
     }
 
@@ -68,7 +88,13 @@ impl Error {
                 Some("`rpc policy schema` prints the schema of policy documents".into())
             }
             Self::GithubClient(err) => err.hint(),
-            Self::Input(_) | Self::Runtime(_) | Self::Write { .. } => None,
+            Self::Missing { hint, .. } => Some(hint.clone()),
+            Self::Serve(ServeError::Store(err)) => err.hint(),
+            Self::Serve(ServeError::Bind { .. }) => {
+                Some("choose another address with --listen or RPC_SERVE_LISTEN".into())
+            }
+            Self::Remote(err) => err.hint(),
+            Self::Input(_) | Self::Serve(_) | Self::Runtime(_) | Self::Write { .. } => None,
         }
     }
 }

@@ -15,6 +15,8 @@ pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod secrets;
+pub mod server;
+pub mod store;
 
 pub use error::Error;
 pub use exit::ExitStatus;

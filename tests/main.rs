@@ -9,4 +9,6 @@ mod config;
 mod docs;
 mod generated;
 mod github_contract;
+mod hook;
 mod policy;
+mod serve;

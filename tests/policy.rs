@@ -10,15 +10,15 @@ use crate::support::fake_github::{
 };
 use crate::support::{Output, Rpc, repo_root, rpc, write_file};
 
-const REPO: &str = "canonical/app";
-const FORK: &str = "contributor/app";
-const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-const PHRASE: &str = "/canonical/self-hosted-runners/run-workflows";
+pub(crate) const REPO: &str = "canonical/app";
+pub(crate) const FORK: &str = "contributor/app";
+pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+pub(crate) const PHRASE: &str = "/canonical/self-hosted-runners/run-workflows";
 
 /// A repository set up the way the policy wants it: `main` protected with required reviews and
 /// no bypass, no outside collaborator above read, a maintainer with write access, and pull
 /// request #7 from `contributor/app:feature` into `main` at `SHA`.
-fn github() -> FakeGitHub {
+pub(crate) fn github() -> FakeGitHub {
     let fake = FakeGitHub::start();
     fake.add_repo(REPO, false, "main");
     fake.set_protection(
@@ -49,7 +49,7 @@ fn pull(number: u64, head_repo: &str, head_ref: &str) -> Pull {
     }
 }
 
-fn approval() -> String {
+pub(crate) fn approval() -> String {
     format!("Reviewed, looks safe.\n{PHRASE} {SHA}\n")
 }
 

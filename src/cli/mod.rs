@@ -4,6 +4,7 @@ mod config;
 mod generate;
 mod policy;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 
@@ -13,6 +14,7 @@ pub use config::ConfigCommand;
 pub use generate::{CompletionsArgs, ManArgs, completions, man_pages, write_man_pages};
 pub use policy::{CheckArgs, PolicyCommand, ShowArgs, ValidateArgs};
 pub use run::run;
+pub use serve::{ServeArgs, ServeCommand, TokenArgs};
 
 use crate::env_vars;
 use crate::logging::{LogFormat, LogSettings};
@@ -88,6 +90,8 @@ pub enum Command {
     /// Decide whether workflow jobs may run; policy-document tools
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Serve the policy checks over HTTP for runner VMs (the reference API)
+    Serve(ServeArgs),
     /// Inspect and validate configuration
     #[command(subcommand)]
     Config(ConfigCommand),

@@ -11,7 +11,7 @@ pub enum PolicyCommand {
     ///
     /// Exit 0 pass, 1 fail (the job must not run), 3 error (could not decide; the job must not
     /// run either), 2 usage or configuration error.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)
     Validate(ValidateArgs),
     /// Print the JSON Schema of policy documents
@@ -62,6 +62,12 @@ pub struct CheckArgs {
     /// Do not use or update the on-disk cache of GitHub responses
     #[arg(long)]
     pub no_cache: bool,
+    /// Ask this `rpc serve` instead of GitHub (no GitHub credential needed) [env: RPC_POLICY_SERVER]
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
+    /// File holding the one-time token for --server [env: RPC_POLICY_SERVER_TOKEN holds the token]
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
 }
 
 /// Arguments of `rpc policy validate`.

@@ -3,13 +3,22 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{CheckArgs, Cli, Command, ConfigCommand, GlobalArgs, PolicyCommand};
+use std::time::Duration;
+
+use super::{
+    CheckArgs, Cli, Command, ConfigCommand, GlobalArgs, PolicyCommand, ServeArgs, ServeCommand,
+};
 use crate::config::{self, Config, FileChoice, Inputs, Override, PolicyConfig};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::github::{ClientSettings, GitHub};
 use crate::output;
 use crate::policy::{self, DocumentError, Job, JobFlags, PolicyDocument};
+use crate::server::{self, client};
+
+/// How long `rpc policy check --server` and `rpc serve token` wait for the server, as the
+/// reference hook's `curl --max-time 60`.
+const SERVER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Runs the parsed command line. Logging must already be initialised.
 pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
@@ -24,6 +33,25 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
             } else {
                 Job::from_flags(&job_flags(args))?
             };
+            if let Some(server) = &config.sections.policy.server {
+                let token = config
+                    .sections
+                    .policy
+                    .server_token
+                    .as_ref()
+                    .ok_or_else(|| Error::Missing {
+                        what: "a one-time token for the policy server".into(),
+                        hint: "pass --token-file FILE, or set RPC_POLICY_SERVER_TOKEN".into(),
+                    })?;
+                let answer =
+                    runtime()?.block_on(client::check(server, token, &job, SERVER_TIMEOUT))?;
+                finish(output::render_remote_verdict(
+                    &answer.raw,
+                    &answer.summary,
+                    format,
+                ))?;
+                return Ok(answer.summary.verdict.exit_status());
+            }
             let github = if policy::needs_github(&document, job.job_type) {
                 Some(ClientSettings::from_config(&config.sections.github)?)
             } else {
@@ -69,6 +97,66 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
             let config = Config::load(&inputs(&cli.global, overrides)?)?;
             let document = policy_document(&config.sections.policy)?.effective();
             finish(output::render_document(&document, format))
+        }
+        Command::Serve(ServeArgs {
+            command: Some(ServeCommand::Token(args)),
+            ..
+        }) => {
+            let overrides = vec![Override {
+                key: "policy.server".into(),
+                value: args.server.clone(),
+                flag: "--server".into(),
+            }];
+            let config = Config::load(&inputs(&cli.global, overrides)?)?;
+            let charm =
+                config
+                    .sections
+                    .serve
+                    .charm_token
+                    .as_ref()
+                    .ok_or_else(|| Error::Missing {
+                        what: "the charm token".into(),
+                        hint:
+                            "set CHARM_TOKEN (or RPC_SERVE_CHARM_TOKEN, or serve.charm_token_file)"
+                                .into(),
+                    })?;
+            let server = config
+                .sections
+                .policy
+                .server
+                .as_ref()
+                .ok_or_else(|| Error::Missing {
+                    what: "--server".into(),
+                    hint: "pass the URL of the policy server".into(),
+                })?;
+            let token = runtime()?.block_on(client::mint_token(server, charm, SERVER_TIMEOUT))?;
+            finish(output::write_stdout(
+                format!("{}\n", token.expose()).as_bytes(),
+            ))
+        }
+        Command::Serve(args) => {
+            let mut overrides = Vec::new();
+            if let Some(listen) = &args.listen {
+                overrides.push(Override {
+                    key: "serve.listen".into(),
+                    value: listen.clone(),
+                    flag: "--listen".into(),
+                });
+            }
+            if let Some(url) = &args.database_url {
+                overrides.push(Override {
+                    key: "serve.database_url".into(),
+                    value: url.clone(),
+                    flag: "--database-url".into(),
+                });
+            }
+            let config = Config::load(&inputs(&cli.global, overrides)?)?;
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .map_err(Error::Runtime)?
+                .block_on(server::serve(&config))?;
+            Ok(ExitStatus::Success)
         }
         Command::Config(ConfigCommand::Check) => {
             let report = config::check(&inputs(&cli.global, Vec::new())?)?;
@@ -134,6 +222,20 @@ fn check_overrides(args: &CheckArgs) -> Vec<Override> {
             value: "false".into(),
             flag: "--no-cache".into(),
         });
+    }
+    if let Some(server) = &args.server {
+        overrides.push(Override {
+            key: "policy.server".into(),
+            value: server.clone(),
+            flag: "--server".into(),
+        });
+    }
+    if let Some(path) = &args.token_file {
+        overrides.push(path_override(
+            "policy.server_token_file",
+            path,
+            "--token-file",
+        ));
     }
     overrides
 }

@@ -181,6 +181,14 @@ sections! {
         token_ttl: Duration = "24h";
         /// Log and count failing verdicts but answer them as passes.
         shadow: bool = "false";
+        /// Longest time one request may take; then it is answered 503.
+        request_timeout: Duration = "30s";
+        /// Longest time in-flight requests may take to finish after SIGTERM or SIGINT.
+        shutdown_timeout: Duration = "10s";
+        /// Largest request body accepted, in bytes.
+        body_limit: u64 = "65536";
+        /// Requests per second allowed on the token-minting and policy endpoints together.
+        rate_limit: u64 = "20";
     }
 
     /// The OpenStack cloud.

@@ -8,6 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -82,8 +83,14 @@ impl Cache {
             .recursive(true)
             .mode(0o700)
             .create(&self.dir)?;
+        static WRITES: AtomicU64 = AtomicU64::new(0);
         let path = self.path(request);
-        let temporary = path.with_extension(format!("tmp{}", std::process::id()));
+        // Unique per process and write: concurrent checks may store the same request.
+        let temporary = path.with_extension(format!(
+            "tmp{}-{}",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         let mut file = fs::OpenOptions::new()
             .write(true)
             .create(true)

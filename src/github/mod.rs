@@ -201,6 +201,19 @@ impl GitHub {
         Ok(self.session_with(octo, cache, &stats, deadline))
     }
 
+    /// Checks that GitHub answers and accepts the credentials (`/health`): `GET /rate_limit` with
+    /// a token, `GET /app` with a GitHub App.
+    pub async fn verify(&self) -> Result<(), ApiError> {
+        let stats = Arc::new(Stats::new());
+        let deadline = tokio::time::Instant::now() + self.settings.timeout;
+        let session = self.session_with(self.octo.clone(), None, &stats, deadline);
+        let path = match self.settings.credentials {
+            Credentials::Token(_) => "/rate_limit",
+            Credentials::App { .. } => "/app",
+        };
+        session.get::<serde_json::Value>(path).await.map(|_| ())
+    }
+
     fn session_with(
         &self,
         octo: Octocrab,

@@ -9,7 +9,9 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 pub use config::render_config_report;
-pub use policy::{Validation, render_document, render_validation, render_verdict};
+pub use policy::{
+    Validation, render_document, render_remote_verdict, render_validation, render_verdict,
+};
 
 /// How results and errors are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

@@ -6,18 +6,32 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Format, write_json};
-use crate::policy::{Decision, PolicyDocument, RuleResult, Verdict};
+use crate::policy::verdict::deciding_rule;
+use crate::policy::{Decision, PolicyDocument, RuleResult, Verdict, VerdictSummary};
 
 /// Writes a verdict: one line per rule, then the decision and its remediation; or the verdict JSON.
 pub fn render_verdict(verdict: &Verdict, format: Format) -> io::Result<()> {
     let mut stdout = io::stdout().lock();
     match format {
         Format::Json => write_json(&mut stdout, verdict),
+        Format::Human => write_verdict(&mut stdout, &verdict.summary()),
+    }
+}
+
+/// Writes the verdict a policy server answered: as it came (JSON), or like a local one.
+pub fn render_remote_verdict(
+    raw: &serde_json::Value,
+    verdict: &VerdictSummary,
+    format: Format,
+) -> io::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match format {
+        Format::Json => write_json(&mut stdout, raw),
         Format::Human => write_verdict(&mut stdout, verdict),
     }
 }
 
-fn write_verdict(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
+fn write_verdict(out: &mut impl Write, verdict: &VerdictSummary) -> io::Result<()> {
     let code_width = verdict
         .rules
         .iter()
@@ -49,7 +63,7 @@ fn write_verdict(out: &mut impl Write, verdict: &Verdict) -> io::Result<()> {
         Decision::Error => "error: could not decide, the job must not run",
     };
     writeln!(out, "verdict: {decision}")?;
-    if let Some(rule) = verdict.deciding_rule() {
+    if let Some(rule) = deciding_rule(&verdict.rules) {
         if let Some(expected) = &rule.expected {
             writeln!(out, "  expected: {expected}")?;
         }

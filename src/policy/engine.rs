@@ -108,6 +108,7 @@ pub async fn check(
         job: job.clone(),
         rules: reports,
         github: usage,
+        shadow_would_fail: false,
     }
 }
 
@@ -126,7 +127,7 @@ fn evaluate<'a>(rule: RuleId, ctx: &'a Context<'a>) -> BoxFuture<'a, Outcome> {
 fn skipped(rule: RuleId, reason: &str) -> RuleReport {
     RuleReport {
         code: rule.family().into(),
-        name: rule.name(),
+        name: rule.name().into(),
         result: RuleResult::Skip,
         reason: reason.into(),
         expected: None,
@@ -148,7 +149,7 @@ fn report(rule: RuleId, outcome: Outcome) -> RuleReport {
         } else {
             finding.code.into()
         },
-        name: rule.name(),
+        name: rule.name().into(),
         result,
         reason: finding.reason,
         expected: finding.expected,

@@ -242,6 +242,33 @@ impl Job {
         })
     }
 
+    /// The job of a check request to `rpc serve` (the reference API's JSON body):
+    /// `repository_name`, and for pull_request jobs `source_repository_name`,
+    /// `target_branch_name`, `source_branch_name` and `commit_sha`, all non-empty strings.
+    pub fn from_request(job_type: JobType, event: &str, body: &Value) -> Result<Self, InputError> {
+        let field = |name: &str| required(body.get(name).and_then(Value::as_str), name, None);
+        let repository = repo(&field("repository_name")?, "repository_name")?;
+        let pull_request = match job_type {
+            JobType::PullRequest => Some(PullRequestJob {
+                source_repository: repo(
+                    &field("source_repository_name")?,
+                    "source_repository_name",
+                )?,
+                target_branch: field("target_branch_name")?,
+                source_branch: field("source_branch_name")?,
+                commit_sha: sha(field("commit_sha")?, "commit_sha")?,
+            }),
+            _ => None,
+        };
+        Ok(Self {
+            job_type,
+            event: event.to_owned(),
+            repository,
+            pull_request,
+            payload: None,
+        })
+    }
+
     /// The job as a runner's job-started hook sees it: `GITHUB_REPOSITORY`, `GITHUB_EVENT_NAME`,
     /// `GITHUB_EVENT_PATH`, `GITHUB_BASE_REF`, `GITHUB_HEAD_REF`.
     pub fn from_github_env(env: &BTreeMap<String, String>) -> Result<Self, InputError> {

@@ -13,4 +13,4 @@ pub use document::{DocumentError, PolicyDocument};
 pub use engine::{check, needs_github};
 pub use job::{InputError, Job, JobFlags, JobType, RepoName};
 pub use rules::RuleId;
-pub use verdict::{Decision, RuleReport, RuleResult, Verdict};
+pub use verdict::{Decision, RuleReport, RuleResult, Verdict, VerdictSummary};

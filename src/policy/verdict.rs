@@ -1,13 +1,13 @@
 //! A check's verdict: the decision, the job, every rule's result, and what it cost.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::job::Job;
 use crate::exit::ExitStatus;
 use crate::github::Usage;
 
 /// The decision of a check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     /// The job may run.
@@ -30,7 +30,7 @@ impl Decision {
 }
 
 /// One rule's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleResult {
     /// The rule holds.
@@ -44,12 +44,12 @@ pub enum RuleResult {
 }
 
 /// One rule in a verdict.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleReport {
     /// Stable code: the specific code of a failure or error, else the rule's family code.
     pub code: String,
     /// The rule's name in policy documents.
-    pub name: &'static str,
+    pub name: String,
     /// Its result.
     pub result: RuleResult,
     /// Why, in one line.
@@ -73,13 +73,38 @@ pub struct Verdict {
     pub rules: Vec<RuleReport>,
     /// GitHub requests made.
     pub github: Usage,
+    /// Shadow mode answered this failing verdict as a pass (`rpc serve` with `serve.shadow`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shadow_would_fail: bool,
 }
 
 impl Verdict {
     /// The rule that decided a fail or error.
     pub fn deciding_rule(&self) -> Option<&RuleReport> {
-        self.rules
-            .iter()
-            .find(|rule| matches!(rule.result, RuleResult::Fail | RuleResult::Error))
+        deciding_rule(&self.rules)
     }
+
+    /// The decision and rules, as a policy server's answer carries them.
+    pub fn summary(&self) -> VerdictSummary {
+        VerdictSummary {
+            verdict: self.verdict,
+            rules: self.rules.clone(),
+        }
+    }
+}
+
+/// The rule that decided a fail or error.
+pub fn deciding_rule(rules: &[RuleReport]) -> Option<&RuleReport> {
+    rules
+        .iter()
+        .find(|rule| matches!(rule.result, RuleResult::Fail | RuleResult::Error))
+}
+
+/// The part of a verdict that `rpc policy check --server` reads back from `rpc serve`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VerdictSummary {
+    /// The decision.
+    pub verdict: Decision,
+    /// Every rule.
+    pub rules: Vec<RuleReport>,
 }

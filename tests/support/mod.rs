@@ -1,6 +1,8 @@
 //! Test helpers: an `rpc()` command builder with a clean environment.
 
 pub mod fake_github;
+pub mod server;
+pub mod tcp_proxy;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 

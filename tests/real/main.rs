@@ -1,0 +1,13 @@
+//! Real-service tests: PostgreSQL on 127.0.0.1:5432 (and, later, the local OpenStack).
+//!
+//! Built and run only with `--features real-tier` (`.ci/run` does). A test fails, never skips,
+//! when its service is unreachable.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../support/tcp_proxy.rs"]
+mod tcp_proxy;
+
+mod support;
+
+mod store;

@@ -184,7 +184,7 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
     let addr = listener.local_addr().unwrap_or(serve.listen);
     tracing::info!(%addr, store = ?store.backend(), shadow = serve.shadow, "rpc serve listening");
 
-    let purge = tokio::spawn(purge_expired(store));
+    let purge = tokio::spawn(purge_expired(store.clone()));
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let shutdown_timeout = serve.shutdown_timeout;
     let server = axum::serve(listener, router(state, limits)).with_graceful_shutdown(async move {
@@ -205,6 +205,7 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
         }
     };
     purge.abort();
+    store.close().await;
     result
 }
 

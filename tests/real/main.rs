@@ -8,6 +8,15 @@
 #[path = "../support/tcp_proxy.rs"]
 mod tcp_proxy;
 
+#[allow(dead_code)]
+#[path = "../support/fake_github.rs"]
+mod fake_github;
+
+#[allow(dead_code)]
+#[path = "../support/server.rs"]
+mod server;
+
 mod support;
 
+mod serve;
 mod store;

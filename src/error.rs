@@ -71,7 +71,7 @@ impl Error {
             | Self::Missing { .. }
             | Self::Write { .. } => ExitStatus::Usage,
             Self::Serve(ServeError::Store(err)) if !err.is_unavailable() => ExitStatus::Usage,
-            Self::Serve(ServeError::Bind { .. }) => ExitStatus::Usage,
+            Self::Serve(ServeError::Bind { .. } | ServeError::Policy { .. }) => ExitStatus::Usage,
             Self::Serve(_) | Self::Runtime(_) => ExitStatus::External,
             Self::Remote(err) => err.exit_status(),
         }

@@ -724,3 +724,23 @@ fn runner_side_commands() {
         .args(push)
         .run(2);
 }
+
+#[test]
+fn slow_requests_are_cut_at_the_request_timeout() {
+    let fake = github();
+    fake.set_latency(Duration::from_secs(3));
+    let data = tempfile::tempdir().unwrap();
+    let server = serve(&fake, data.path())
+        .env("RPC_SERVE_REQUEST_TIMEOUT", "1s")
+        .start();
+    let token = server.token();
+    // Without the timeout the check would pass after GitHub's 3 s.
+    let answer = post(
+        &server,
+        "/push/check-run",
+        &token,
+        &json!({"repository_name": REPO}),
+        false,
+    );
+    assert_eq!(answer.status, 503);
+}

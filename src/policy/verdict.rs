@@ -19,6 +19,15 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// `pass`, `fail` or `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Error => "error",
+        }
+    }
+
     /// The exit status of `rpc policy check`: 0, 1 or 3.
     pub fn exit_status(self) -> ExitStatus {
         match self {

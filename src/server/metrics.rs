@@ -55,10 +55,7 @@ pub fn verdict(verdict: &Verdict, elapsed: Duration, shadowed: bool) {
     let code = verdict
         .deciding_rule()
         .map_or_else(String::new, |rule| rule.code.clone());
-    let decision = serde_json::to_value(verdict.verdict)
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let decision = verdict.verdict.as_str();
     counter!(VERDICTS, "job_type" => job_type, "verdict" => decision, "code" => code.clone())
         .increment(1);
     if shadowed {

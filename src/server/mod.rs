@@ -45,6 +45,14 @@ pub enum ServeError {
     /// The store cannot be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The configured policy document cannot be used.
+    #[error("{path}: {source}")]
+    Policy {
+        /// The document.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        source: crate::policy::DocumentError,
+    },
     /// The metrics recorder cannot be installed.
     #[error("cannot set up metrics: {0}")]
     Metrics(String),
@@ -140,6 +148,14 @@ async fn access_log(request: Request, next: Next) -> Response {
 /// `serve.shutdown_timeout`).
 pub async fn serve(config: &Config) -> Result<(), ServeError> {
     let serve = &config.sections.serve;
+    let policy = &config.sections.policy;
+    let builtin_policy = match &policy.document {
+        Some(path) => PolicyDocument::read(path).map_err(|source| ServeError::Policy {
+            path: path.clone(),
+            source,
+        })?,
+        None => PolicyDocument::builtin(policy.disallow_fork),
+    };
     let store = Store::connect(serve.database_url.as_ref()).await?;
     let github = match ClientSettings::from_config(&config.sections.github) {
         Ok(settings) => GitHub::new(settings)
@@ -152,14 +168,6 @@ pub async fn serve(config: &Config) -> Result<(), ServeError> {
     if let Err(reason) = &github {
         tracing::warn!("{reason}");
     }
-    let policy = &config.sections.policy;
-    let builtin_policy = match &policy.document {
-        Some(path) => PolicyDocument::read(path).unwrap_or_else(|err| {
-            tracing::error!(%err, "ignoring policy.document; using the built-in policy");
-            PolicyDocument::builtin(policy.disallow_fork)
-        }),
-        None => PolicyDocument::builtin(policy.disallow_fork),
-    };
     let state = AppState {
         store: store.clone(),
         github,

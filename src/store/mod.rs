@@ -235,14 +235,30 @@ impl Store {
                     .max_lifetime(None),
             ),
         };
-        let pool = pool_options
-            .connect_with(options)
-            .await
-            .map_err(|e| classify(&target, "connect", e))?;
-        if let Err(e) = migrate_sqlite(&pool).await {
-            pool.close().await;
-            return Err(classify_migration(&target, e));
-        }
+        // Processes opening a new file together race to switch it to WAL; SQLite can answer
+        // BUSY there without waiting, so such a start is retried a few times.
+        let mut attempt: u32 = 0;
+        let pool = loop {
+            attempt += 1;
+            let opened = match pool_options.clone().connect_with(options.clone()).await {
+                Ok(pool) => match migrate_sqlite(&pool).await {
+                    Ok(()) => Ok(pool),
+                    Err(e) => {
+                        pool.close().await;
+                        Err(classify_migration(&target, e))
+                    }
+                },
+                Err(e) => Err(classify(&target, "connect", e)),
+            };
+            match opened {
+                Ok(pool) => break pool,
+                Err(err) if err.is_unavailable() && file.is_some() && attempt < 5 => {
+                    tracing::debug!(%err, attempt, "SQLite busy while opening; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * u64::from(attempt))).await;
+                }
+                Err(err) => return Err(err),
+            }
+        };
         let store = Store {
             pool: Pool::Sqlite(pool),
             target: target.into(),

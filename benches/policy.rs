@@ -9,47 +9,25 @@
 #[allow(dead_code, missing_docs)]
 #[path = "../tests/support/fake_github.rs"]
 mod fake_github;
+#[allow(dead_code)]
+#[path = "../tests/support/scenario.rs"]
+mod scenario;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fake_github::{FakeGitHub, Protection, Pull, TOKEN};
+use fake_github::{FakeGitHub, TOKEN};
 use rpc::github::{ClientSettings, Credentials, GitHub};
 use rpc::policy::{self, Job, JobFlags, PolicyDocument};
 use rpc::secrets::Secret;
+use scenario::{PHRASE, REPO, SHA};
 
-const REPO: &str = "canonical/app";
-const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-const PHRASE: &str = "/canonical/self-hosted-runners/run-workflows";
 const RUNS: usize = 10;
 
+/// The scenario of the policy tests, with the fork's commit approved.
 fn fake() -> FakeGitHub {
-    let fake = FakeGitHub::start();
-    fake.add_repo(REPO, false, "main");
-    fake.set_protection(
-        REPO,
-        "main",
-        Protection {
-            required_reviews: true,
-            required_approving_review_count: 1,
-            ..Protection::default()
-        },
-    );
-    fake.add_collaborator(REPO, "maintainer", "write", false);
-    fake.add_collaborator(REPO, "reader", "read", true);
-    fake.add_user("contributor");
-    fake.add_pull(
-        REPO,
-        Pull {
-            number: 7,
-            head_repo: "contributor/app".into(),
-            head_ref: "feature".into(),
-            head_sha: SHA.into(),
-            base_ref: "main".into(),
-            state: "open".into(),
-        },
-    );
-    fake.add_comment(REPO, 7, "maintainer", &format!("{PHRASE} {SHA}"));
+    let fake = scenario::github();
+    fake.add_comment(REPO, 7, "maintainer", &scenario::approval());
     fake
 }
 

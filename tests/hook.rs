@@ -6,9 +6,9 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
-use crate::policy::{FORK, REPO, SHA, approval, github};
 use crate::support::fake_github::TOKEN;
 use crate::support::repo_root;
+use crate::support::scenario::{FORK, REPO, SHA, approval, github};
 use crate::support::server::{Server, ServerBuilder};
 
 fn event(name: &str) -> Value {

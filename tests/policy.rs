@@ -6,52 +6,10 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::support::fake_github::{
-    BypassActor, FakeGitHub, Fault, FaultKind, Protection, Pull, Ruleset, RulesetRule, TOKEN,
+    BypassActor, FakeGitHub, Fault, FaultKind, Protection, Ruleset, RulesetRule, TOKEN,
 };
+use crate::support::scenario::{FORK, PHRASE, REPO, SHA, approval, github, pull};
 use crate::support::{Output, Rpc, repo_root, rpc, write_file};
-
-pub(crate) const REPO: &str = "canonical/app";
-pub(crate) const FORK: &str = "contributor/app";
-pub(crate) const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
-pub(crate) const PHRASE: &str = "/canonical/self-hosted-runners/run-workflows";
-
-/// A repository set up the way the policy wants it: `main` protected with required reviews and
-/// no bypass, no outside collaborator above read, a maintainer with write access, and pull
-/// request #7 from `contributor/app:feature` into `main` at `SHA`.
-pub(crate) fn github() -> FakeGitHub {
-    let fake = FakeGitHub::start();
-    fake.add_repo(REPO, false, "main");
-    fake.set_protection(
-        REPO,
-        "main",
-        Protection {
-            required_reviews: true,
-            required_approving_review_count: 1,
-            ..Protection::default()
-        },
-    );
-    fake.add_branch(REPO, "develop", true);
-    fake.add_collaborator(REPO, "maintainer", "write", false);
-    fake.add_collaborator(REPO, "reader", "read", true);
-    fake.add_user("contributor");
-    fake.add_pull(REPO, pull(7, FORK, "feature"));
-    fake
-}
-
-fn pull(number: u64, head_repo: &str, head_ref: &str) -> Pull {
-    Pull {
-        number,
-        head_repo: head_repo.into(),
-        head_ref: head_ref.into(),
-        head_sha: SHA.into(),
-        base_ref: "main".into(),
-        state: "open".into(),
-    }
-}
-
-pub(crate) fn approval() -> String {
-    format!("Reviewed, looks safe.\n{PHRASE} {SHA}\n")
-}
 
 /// `rpc policy check` with the fake's URL and token, JSON output and no cache.
 fn check(fake: &FakeGitHub) -> Rpc {

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::policy::{FORK, REPO, SHA, approval, github};
 use crate::support::fake_github::{FakeGitHub, TOKEN};
 use crate::support::rpc;
+use crate::support::scenario::{FORK, REPO, SHA, approval, github};
 use crate::support::server::{CHARM, Server, ServerBuilder, request};
 
 fn serve(fake: &FakeGitHub, data: &std::path::Path) -> ServerBuilder {

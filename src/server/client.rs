@@ -93,6 +93,24 @@ fn endpoint(server: &Url, path: &str) -> String {
     format!("{}{path}", server.as_str().trim_end_matches('/'))
 }
 
+/// Sends `request` (to `url`) with `token` as bearer; returns the status and body.
+async fn send(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    token: &Secret,
+) -> Result<(StatusCode, String), RemoteError> {
+    let response = request
+        .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
+        .send()
+        .await
+        .map_err(|err| RemoteError::Unreachable {
+            url: url.to_owned(),
+            detail: err.to_string(),
+        })?;
+    let status = response.status();
+    Ok((status, response.text().await.unwrap_or_default()))
+}
+
 /// The endpoint and body the reference hook uses for `job`.
 fn request_of(job: &Job) -> (&'static str, Value) {
     let repository = job.repository.to_string();
@@ -131,19 +149,11 @@ pub async fn check(
 ) -> Result<RemoteVerdict, RemoteError> {
     let (path, body) = request_of(job);
     let url = endpoint(server, path);
-    let response = client(timeout)?
+    let request = client(timeout)?
         .post(&url)
-        .header(AUTHORIZATION, format!("Bearer {}", token.expose()))
         .header(ACCEPT, "application/json")
-        .json(&body)
-        .send()
-        .await
-        .map_err(|err| RemoteError::Unreachable {
-            url: url.clone(),
-            detail: err.to_string(),
-        })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+        .json(&body);
+    let (status, text) = send(request, &url, token).await?;
     let verdict = serde_json::from_str::<Value>(&text).ok().and_then(|raw| {
         let summary = serde_json::from_value::<VerdictSummary>(raw.clone()).ok()?;
         Some(RemoteVerdict { raw, summary })
@@ -179,17 +189,7 @@ pub async fn mint_token(
     timeout: Duration,
 ) -> Result<Secret, RemoteError> {
     let url = endpoint(server, "/one-time-token");
-    let response = client(timeout)?
-        .get(&url)
-        .header(AUTHORIZATION, format!("Bearer {}", charm_token.expose()))
-        .send()
-        .await
-        .map_err(|err| RemoteError::Unreachable {
-            url: url.clone(),
-            detail: err.to_string(),
-        })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
+    let (status, text) = send(client(timeout)?.get(&url), &url, charm_token).await?;
     match status {
         StatusCode::OK => Ok(Secret::new(text.trim())),
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(RemoteError::Refused {

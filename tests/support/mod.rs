@@ -1,6 +1,7 @@
 //! Test helpers: an `rpc()` command builder with a clean environment.
 
 pub mod fake_github;
+pub mod scenario;
 pub mod server;
 pub mod tcp_proxy;
 use std::os::unix::fs::PermissionsExt;

@@ -744,3 +744,38 @@ fn slow_requests_are_cut_at_the_request_timeout() {
     );
     assert_eq!(answer.status, 503);
 }
+
+#[test]
+fn github_app_installation_and_token_are_reused_across_checks() {
+    let fake = github();
+    fake.add_installation("canonical", 77);
+    let key =
+        std::fs::read_to_string(crate::support::repo_root().join("tests/data/github-app-key.pem"))
+            .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let server = ServerBuilder::new(data.path())
+        .env("RPC_GITHUB_URL", fake.url())
+        .env(
+            "GITHUB_APP_ID",
+            crate::support::fake_github::APP_ID.to_string(),
+        )
+        .env("GITHUB_APP_PRIVATE_KEY", key)
+        .start();
+    for _ in 0..3 {
+        let answer = post(
+            &server,
+            "/push/check-run",
+            &server.token(),
+            &json!({"repository_name": REPO}),
+            false,
+        );
+        assert_eq!(answer.status, 204, "{}", answer.body);
+    }
+    let requests: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(fake.count("GET", "/installation"), 1, "{requests:#?}");
+    assert_eq!(fake.count("POST", "/access_tokens"), 1, "{requests:#?}");
+}

@@ -121,6 +121,8 @@ pub struct GitHub {
     /// Installation clients by installation id, with a hash of the token last seen: each client
     /// mints its token once and refreshes it before expiry.
     installations: Mutex<HashMap<u64, (Octocrab, String)>>,
+    /// Installation ids found per repository owner (an App has one installation per account).
+    installation_ids: Mutex<HashMap<String, u64>>,
 }
 
 #[derive(Deserialize)]
@@ -161,6 +163,7 @@ impl GitHub {
             settings,
             octo,
             installations: Mutex::new(HashMap::new()),
+            installation_ids: Mutex::new(HashMap::new()),
         })
     }
 
@@ -181,12 +184,7 @@ impl GitHub {
             } => {
                 let id = match installation_id {
                     Some(id) => *id,
-                    None => {
-                        let app = self.session_with(self.octo.clone(), None, &stats, deadline);
-                        let path =
-                            format!("/repos/{}/{}/installation", encode(owner), encode(repo));
-                        app.get::<Installation>(&path).await?.id
-                    }
+                    None => self.installation_of(owner, repo, &stats, deadline).await?,
                 };
                 (
                     self.installation(id, &stats).await?,
@@ -212,6 +210,30 @@ impl GitHub {
             Credentials::App { .. } => "/app",
         };
         session.get::<serde_json::Value>(path).await.map(|_| ())
+    }
+
+    /// The App's installation on `owner`, looked up once per owner through `owner/repo`.
+    async fn installation_of(
+        &self,
+        owner: &str,
+        repo: &str,
+        stats: &Arc<Stats>,
+        deadline: tokio::time::Instant,
+    ) -> Result<u64, ApiError> {
+        let key = owner.to_ascii_lowercase();
+        let ids = || {
+            self.installation_ids
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(id) = ids().get(&key).copied() {
+            return Ok(id);
+        }
+        let app = self.session_with(self.octo.clone(), None, stats, deadline);
+        let path = format!("/repos/{}/{}/installation", encode(owner), encode(repo));
+        let id = app.get::<Installation>(&path).await?.id;
+        ids().insert(key, id);
+        Ok(id)
     }
 
     fn session_with(

@@ -779,3 +779,42 @@ fn github_app_installation_and_token_are_reused_across_checks() {
     assert_eq!(fake.count("GET", "/installation"), 1, "{requests:#?}");
     assert_eq!(fake.count("POST", "/access_tokens"), 1, "{requests:#?}");
 }
+
+#[test]
+fn fifty_concurrent_requests_with_one_token_are_accepted_once() {
+    let fake = github();
+    let data = tempfile::tempdir().unwrap();
+    let server = serve(&fake, data.path()).start();
+    let token = server.token();
+    let url = format!("{}/push/check-run", server.url());
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..50)
+            .map(|_| {
+                scope.spawn(|| {
+                    request(
+                        "POST",
+                        &url,
+                        Some(&token),
+                        Some(&json!({"repository_name": REPO})),
+                        false,
+                    )
+                    .status
+                })
+            })
+            .collect();
+        requests
+            .into_iter()
+            .map(|request| request.join().unwrap())
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 401).count(),
+        49,
+        "{statuses:?}"
+    );
+}

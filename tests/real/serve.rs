@@ -170,3 +170,36 @@ fn a_database_outage_answers_503_and_heals_by_itself() {
         "a token minted before the outage still works"
     );
 }
+
+#[test]
+fn fifty_concurrent_requests_across_replicas_accept_a_token_once() {
+    let db = fresh_database();
+    let fake = github();
+    fake.add_collaborator(REPO, "outside-writer", "read", true);
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = replica(&fake, dir_a.path(), &db.url());
+    let b = replica(&fake, dir_b.path(), &db.url());
+    let token = a.token();
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let requests: Vec<_> = (0..50)
+            .map(|i| {
+                let (server, token) = (if i % 2 == 0 { &a } else { &b }, &token);
+                scope.spawn(move || push(server, token).status)
+            })
+            .collect();
+        requests
+            .into_iter()
+            .map(|request| request.join().unwrap())
+            .collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 204).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 401).count(),
+        49,
+        "{statuses:?}"
+    );
+}

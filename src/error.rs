@@ -3,6 +3,7 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::cloud::CloudError;
 use crate::config::ConfigError;
 use crate::exit::ExitStatus;
 use crate::github::ClientError;
@@ -50,6 +51,9 @@ pub enum Error {
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(io::Error),
+    /// The cloud could not be configured, reached or used.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
     /// A file rpc was asked to write could not be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -74,6 +78,7 @@ impl Error {
             Self::Serve(ServeError::Bind { .. } | ServeError::Policy { .. }) => ExitStatus::Usage,
             Self::Serve(_) | Self::Runtime(_) => ExitStatus::External,
             Self::Remote(err) => err.exit_status(),
+            Self::Cloud(err) => err.exit_status(),
         }
     }
 
@@ -94,6 +99,7 @@ impl Error {
                 Some("choose another address with --listen or RPC_SERVE_LISTEN".into())
             }
             Self::Remote(err) => err.hint(),
+            Self::Cloud(err) => err.hint(),
             Self::Input(_) | Self::Serve(_) | Self::Runtime(_) | Self::Write { .. } => None,
         }
     }
@@ -111,5 +117,20 @@ mod tests {
         });
         assert_eq!(err.exit_status(), ExitStatus::Usage);
         assert!(err.hint().unwrap().contains("RPC_GITHUB_TOKEN"));
+    }
+
+    #[test]
+    fn cloud_errors_keep_their_classification() {
+        let config = Error::from(CloudError::Config {
+            detail: "no cloud named x".into(),
+            hint: "use --os-cloud".into(),
+        });
+        assert_eq!(config.exit_status(), ExitStatus::Usage);
+        assert_eq!(config.hint().as_deref(), Some("use --os-cloud"));
+        let auth = Error::from(CloudError::Auth {
+            detail: "401".into(),
+            hint: "credentials rejected".into(),
+        });
+        assert_eq!(auth.exit_status(), ExitStatus::External);
     }
 }

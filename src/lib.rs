@@ -6,6 +6,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod cli;
+pub mod cloud;
 pub mod config;
 pub mod env_vars;
 pub mod error;

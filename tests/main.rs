@@ -5,6 +5,7 @@
 mod support;
 
 mod cli;
+mod cloud;
 mod config;
 mod docs;
 mod generated;

@@ -91,14 +91,7 @@ fn every_event_type_reaches_its_endpoint() {
         assert_eq!(hook.status, Some(0), "{name}: {}", hook.stderr);
         assert!(hook.stderr.contains("pass"), "{name}: {}", hook.stderr);
     }
-    let metrics = crate::support::server::request(
-        "GET",
-        &format!("{}/metrics", server.url()),
-        None,
-        None,
-        false,
-    )
-    .body;
+    let metrics = server.get("/metrics", None).body;
     for (route, count) in [
         ("/pull_request/check-run", 2),
         ("/default/check-run", 2),
@@ -172,13 +165,7 @@ fn author_association_is_checked_locally_when_configured() {
     assert_eq!(hook.status, Some(1));
     assert!(hook.stderr.contains("RPC-AA-001"), "{}", hook.stderr);
     // The server was not asked: the token is still valid.
-    let auth = crate::support::server::request(
-        "GET",
-        &format!("{}/auth-health", server.url()),
-        Some(&token),
-        None,
-        false,
-    );
+    let auth = server.get("/auth-health", Some(&token));
     assert_eq!(auth.status, 204);
 
     for (name, payload) in [

@@ -66,6 +66,12 @@ impl Verdict {
             .find(|rule| rule["name"] == name)
             .unwrap_or_else(|| panic!("no rule {name} in {}", self.json))
     }
+    /// A text field of a rule, e.g. its `reason`.
+    fn text(&self, name: &str, field: &str) -> &str {
+        self.rule(name)[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no {field} of {name} in {}", self.json))
+    }
     fn result(&self, name: &str) -> &str {
         self.rule(name)["result"].as_str().unwrap()
     }
@@ -115,7 +121,7 @@ fn outside_collaborator_above_read_fails() {
     let v = verdict(check(&fake).args(["--repo", REPO, "--event", "push"]), 1);
     assert_eq!(v.verdict(), "fail");
     assert_eq!(v.code("collaborators"), "RPC-OC-001");
-    let reason = v.rule("collaborators")["reason"].as_str().unwrap();
+    let reason = v.text("collaborators", "reason");
     assert!(reason.contains("outsider (triage)"), "{reason}");
     assert!(
         !reason.contains("admin-inside") && !reason.contains("reader"),
@@ -134,7 +140,7 @@ fn collaborators_are_read_to_the_last_page() {
     }
     fake.add_collaborator(REPO, "zz-last-writer", "write", true);
     let v = verdict(check(&fake).args(["--repo", REPO, "--event", "push"]), 1);
-    let reason = v.rule("collaborators")["reason"].as_str().unwrap();
+    let reason = v.text("collaborators", "reason");
     assert!(reason.contains("zz-last-writer (write)"), "{reason}");
     assert_eq!(
         fake.count("GET", "/collaborators"),
@@ -152,9 +158,7 @@ fn repository_not_found_fails() {
     );
     assert_eq!(v.code("collaborators"), "RPC-OC-002");
     assert!(
-        v.rule("collaborators")["reason"]
-            .as_str()
-            .unwrap()
+        v.text("collaborators", "reason")
             .contains("not set up correctly")
     );
 }
@@ -195,9 +199,7 @@ fn unprotected_target_branch_fails() {
     assert_eq!(v.code("target_branch_protection"), "RPC-BP-001");
     assert_eq!(v.rule("target_branch_protection")["actual"], "unprotected");
     assert!(
-        v.rule("target_branch_protection")["remediation"]
-            .as_str()
-            .unwrap()
+        v.text("target_branch_protection", "remediation")
             .contains("Settings")
     );
 }
@@ -207,9 +209,7 @@ fn missing_target_branch_fails() {
     let fake = github();
     let v = verdict(check(&fake).args(pr_args(REPO, "nope")), 1);
     assert_eq!(v.code("target_branch_protection"), "RPC-BP-004");
-    let reason = v.rule("target_branch_protection")["reason"]
-        .as_str()
-        .unwrap();
+    let reason = v.text("target_branch_protection", "reason");
     assert!(
         reason.contains("branch nope could not be found"),
         "{reason}"
@@ -257,9 +257,7 @@ fn bypass_allowances_fail() {
     );
     let v = verdict(check(&fake).args(pr_args(REPO, "main")), 1);
     assert_eq!(v.code("target_branch_protection"), "RPC-BP-003");
-    let actual = v.rule("target_branch_protection")["actual"]
-        .as_str()
-        .unwrap();
+    let actual = v.text("target_branch_protection", "actual");
     assert!(actual.contains("user release-bot"), "{actual}");
 }
 
@@ -294,9 +292,7 @@ fn ruleset_only_protection_passes() {
     let fake = ruleset_only(Some(vec![]), "active");
     let v = verdict(check(&fake).args(pr_args(REPO, "main")), 0);
     assert_eq!(v.result("target_branch_protection"), "pass");
-    let reason = v.rule("target_branch_protection")["reason"]
-        .as_str()
-        .unwrap();
+    let reason = v.text("target_branch_protection", "reason");
     assert!(reason.contains("ruleset"), "{reason}");
 }
 
@@ -311,9 +307,7 @@ fn ruleset_bypass_actors_fail() {
     let v = verdict(check(&fake).args(pr_args(REPO, "main")), 1);
     assert_eq!(v.code("target_branch_protection"), "RPC-BP-003");
     assert!(
-        v.rule("target_branch_protection")["actual"]
-            .as_str()
-            .unwrap()
+        v.text("target_branch_protection", "actual")
             .contains("RepositoryRole 5")
     );
 }
@@ -326,9 +320,7 @@ fn hidden_ruleset_bypass_actors_are_an_error() {
     assert_eq!(v.verdict(), "error");
     assert_eq!(v.code("target_branch_protection"), "RPC-BP-005");
     assert!(
-        v.rule("target_branch_protection")["remediation"]
-            .as_str()
-            .unwrap()
+        v.text("target_branch_protection", "remediation")
             .contains("Administration")
     );
 }
@@ -348,12 +340,7 @@ fn fork_approved_by_a_writer_passes() {
     fake.add_comment(REPO, 7, "maintainer", &approval());
     let v = verdict(fork_pr(&fake), 0);
     assert_eq!(v.result("execute_job"), "pass");
-    assert!(
-        v.rule("execute_job")["reason"]
-            .as_str()
-            .unwrap()
-            .contains("maintainer")
-    );
+    assert!(v.text("execute_job", "reason").contains("maintainer"));
     assert_eq!(
         v.result("disallow_fork"),
         "skip",
@@ -373,9 +360,7 @@ fn quoted_approval_does_not_count() {
     let v = verdict(fork_pr(&fake), 1);
     assert_eq!(v.code("execute_job"), "RPC-EJ-003");
     assert!(
-        v.rule("execute_job")["expected"]
-            .as_str()
-            .unwrap()
+        v.text("execute_job", "expected")
             .contains(&format!("{PHRASE} {SHA}"))
     );
 }
@@ -401,7 +386,7 @@ fn approval_by_a_non_writer_does_not_count() {
     fake.add_comment(REPO, 7, "contributor", &approval());
     let v = verdict(fork_pr(&fake), 1);
     assert_eq!(v.code("execute_job"), "RPC-EJ-004");
-    let actual = v.rule("execute_job")["actual"].as_str().unwrap();
+    let actual = v.text("execute_job", "actual");
     assert!(
         actual.contains("triager") && actual.contains("contributor"),
         "{actual}"
@@ -675,19 +660,10 @@ fn missing_input_is_a_usage_error_naming_it() {
 
 // --- failing closed ------------------------------------------------------------------------
 
-fn fault(path: &str, kind: FaultKind, times: Option<usize>) -> Fault {
-    Fault {
-        method: "GET".into(),
-        path_contains: path.into(),
-        kind,
-        times,
-    }
-}
-
 #[test]
 fn rate_limited_pull_request_listing_is_an_error_not_a_pass() {
     let fake = github();
-    fake.fault(fault(
+    fake.fault(Fault::get(
         "/pulls",
         FaultKind::RateLimit {
             reset_in_secs: 3600,
@@ -707,7 +683,7 @@ fn rate_limited_pull_request_listing_is_an_error_not_a_pass() {
 #[test]
 fn persistent_server_errors_are_an_error_after_retries() {
     let fake = github();
-    fake.fault(fault("/branches/main", FaultKind::Status(502), None));
+    fake.fault(Fault::get("/branches/main", FaultKind::Status(502), None));
     let v = verdict(
         check(&fake)
             .args(["--set", "github.retry_budget=5s"])
@@ -726,7 +702,7 @@ fn transient_faults_are_retried() {
         FaultKind::SecondaryRateLimit { retry_after: 1 },
     ] {
         let fake = github();
-        fake.fault(fault("/collaborators", kind.clone(), Some(1)));
+        fake.fault(Fault::get("/collaborators", kind.clone(), Some(1)));
         let v = verdict(check(&fake).args(["--repo", REPO, "--event", "push"]), 0);
         assert_eq!(v.verdict(), "pass", "{kind:?}");
         assert_eq!(v.requests(), 2, "{kind:?}");
@@ -736,7 +712,7 @@ fn transient_faults_are_retried() {
 #[test]
 fn long_retry_after_is_an_error_now() {
     let fake = github();
-    fake.fault(fault(
+    fake.fault(Fault::get(
         "/collaborators",
         FaultKind::TooManyRequests { retry_after: 3600 },
         None,
@@ -749,7 +725,7 @@ fn long_retry_after_is_an_error_now() {
 #[test]
 fn slow_github_times_out_into_an_error() {
     let fake = github();
-    fake.fault(fault(
+    fake.fault(Fault::get(
         "/collaborators",
         FaultKind::Slow(Duration::from_secs(5)),
         None,
@@ -767,9 +743,7 @@ fn slow_github_times_out_into_an_error() {
     );
     assert_eq!(v.code("collaborators"), "RPC-GH-002");
     assert!(
-        v.rule("collaborators")["reason"]
-            .as_str()
-            .unwrap()
+        v.text("collaborators", "reason")
             .contains("no answer within")
     );
 }
@@ -790,7 +764,7 @@ fn rejected_credentials_are_an_error() {
 fn earlier_failure_wins_over_a_later_error() {
     let fake = github();
     fake.add_branch(REPO, "open", false);
-    fake.fault(fault("/collaborators", FaultKind::Status(500), None));
+    fake.fault(Fault::get("/collaborators", FaultKind::Status(500), None));
     let v = verdict(
         check(&fake)
             .args(["--set", "github.retry_budget=1s"])

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::fake_github::{FakeGitHub, TOKEN};
+use crate::support::fake_github::{FakeGitHub, Fault, FaultKind, TOKEN};
 use crate::support::rpc;
 use crate::support::scenario::{FORK, REPO, SHA, approval, github};
-use crate::support::server::{CHARM, Server, ServerBuilder, request};
+use crate::support::server::{CHARM, ServerBuilder, concurrently, request};
 
 fn serve(fake: &FakeGitHub, data: &std::path::Path) -> ServerBuilder {
     ServerBuilder::new(data).github(&fake.url(), TOKEN)
@@ -24,22 +24,6 @@ fn pull_request_body(source: &str) -> Value {
     })
 }
 
-fn post(
-    server: &Server,
-    path: &str,
-    token: &str,
-    body: &Value,
-    json: bool,
-) -> crate::support::server::Answer {
-    request(
-        "POST",
-        &format!("{}{path}", server.url()),
-        Some(token),
-        Some(body),
-        json,
-    )
-}
-
 #[test]
 fn checks_answer_like_the_reference() {
     let fake = github();
@@ -47,8 +31,7 @@ fn checks_answer_like_the_reference() {
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
 
-    let pass = post(
-        &server,
+    let pass = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(FORK),
@@ -58,8 +41,7 @@ fn checks_answer_like_the_reference() {
     assert!(pass.body.is_empty());
 
     fake.remove_comments(REPO, 7);
-    let fail = post(
-        &server,
+    let fail = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(FORK),
@@ -69,8 +51,7 @@ fn checks_answer_like_the_reference() {
     assert!(fail.body.starts_with("RPC-EJ-002: "), "{}", fail.body);
     assert!(fail.body.contains("fix: "), "{}", fail.body);
 
-    let alias = post(
-        &server,
+    let alias = server.post(
         "/check-run",
         &server.token(),
         &pull_request_body(REPO),
@@ -83,8 +64,7 @@ fn checks_answer_like_the_reference() {
         "/schedule/check-run",
         "/workflow_dispatch/check-run",
     ] {
-        let answer = post(
-            &server,
+        let answer = server.post(
             path,
             &server.token(),
             &json!({"repository_name": REPO}),
@@ -92,13 +72,7 @@ fn checks_answer_like_the_reference() {
         );
         assert_eq!(answer.status, 204, "{path}: {}", answer.body);
     }
-    let always = post(
-        &server,
-        "/always-fail/check-run",
-        &server.token(),
-        &json!({}),
-        false,
-    );
+    let always = server.post("/always-fail/check-run", &server.token(), &json!({}), false);
     assert_eq!(always.status, 403);
 }
 
@@ -107,8 +81,7 @@ fn json_verdicts_on_request() {
     let fake = github();
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
-    let pass = post(
-        &server,
+    let pass = server.post(
         "/push/check-run",
         &server.token(),
         &json!({"repository_name": REPO}),
@@ -120,8 +93,7 @@ fn json_verdicts_on_request() {
     assert_eq!(verdict["job"]["type"], "push");
     assert!(verdict["github"]["requests"].as_u64().unwrap() >= 1);
 
-    let fail = post(
-        &server,
+    let fail = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(FORK),
@@ -130,16 +102,14 @@ fn json_verdicts_on_request() {
     assert_eq!(fail.status, 403);
     assert_eq!(fail.json()["rules"][4]["code"], "RPC-EJ-002");
 
-    fake.fault(crate::support::fake_github::Fault {
-        method: "GET".into(),
-        path_contains: "/collaborators".into(),
-        kind: crate::support::fake_github::FaultKind::RateLimit {
+    fake.fault(Fault::get(
+        "/collaborators",
+        FaultKind::RateLimit {
             reset_in_secs: 3600,
         },
-        times: None,
-    });
-    let error = post(
-        &server,
+        None,
+    ));
+    let error = server.post(
         "/push/check-run",
         &server.token(),
         &json!({"repository_name": REPO}),
@@ -154,51 +124,34 @@ fn tokens_are_one_time_and_roles_are_enforced() {
     let fake = github();
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
-    let url = |path: &str| format!("{}{path}", server.url());
     let body = json!({"repository_name": REPO});
 
-    assert_eq!(
-        request("GET", &url("/one-time-token"), None, None, false).status,
-        401
-    );
-    assert_eq!(
-        request("GET", &url("/one-time-token"), Some("nope"), None, false).status,
-        401
-    );
+    assert_eq!(server.get("/one-time-token", None).status, 401);
+    assert_eq!(server.get("/one-time-token", Some("nope")).status, 401);
     let token = server.token();
     assert_eq!(token.len(), 64);
     assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
 
     assert_eq!(
-        post(&server, "/push/check-run", &token, &body, false).status,
+        server.post("/push/check-run", &token, &body, false).status,
         204
     );
-    let reused = post(&server, "/push/check-run", &token, &body, false);
+    let reused = server.post("/push/check-run", &token, &body, false);
     assert_eq!(reused.status, 401, "{}", reused.body);
 
     assert_eq!(
-        post(&server, "/push/check-run", CHARM, &body, false).status,
+        server.post("/push/check-run", CHARM, &body, false).status,
         403
     );
 
     // A one-time token on a charm endpoint is refused, and consumed all the same.
     let token = server.token();
-    assert_eq!(
-        request("GET", &url("/one-time-token"), Some(&token), None, false).status,
-        403
-    );
-    assert_eq!(
-        request("GET", &url("/auth-health"), Some(&token), None, false).status,
-        401
-    );
+    assert_eq!(server.get("/one-time-token", Some(&token)).status, 403);
+    assert_eq!(server.get("/auth-health", Some(&token)).status, 401);
     let token = server.token();
-    assert_eq!(
-        request("GET", &url("/auth-health"), Some(&token), None, false).status,
-        204
-    );
+    assert_eq!(server.get("/auth-health", Some(&token)).status, 204);
 
-    let bad = post(
-        &server,
+    let bad = server.post(
         "/pull_request/check-run",
         &server.token(),
         &json!({"repository_name": REPO}),
@@ -210,8 +163,7 @@ fn tokens_are_one_time_and_roles_are_enforced() {
         "{}",
         bad.body
     );
-    let empty = post(
-        &server,
+    let empty = server.post(
         "/push/check-run",
         &server.token(),
         &json!({"repository_name": ""}),
@@ -230,8 +182,7 @@ fn tokens_expire() {
         .start();
     let token = server.token();
     std::thread::sleep(Duration::from_millis(2100));
-    let answer = post(
-        &server,
+    let answer = server.post(
         "/push/check-run",
         &token,
         &json!({"repository_name": REPO}),
@@ -249,7 +200,9 @@ fn posted_policy_applies_persists_and_can_be_deleted() {
     let body = json!({"repository_name": REPO});
     let mut server = serve(&fake, data.path()).start();
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &body, false).status,
+        server
+            .post("/push/check-run", &server.token(), &body, false)
+            .status,
         403
     );
 
@@ -277,7 +230,9 @@ fn posted_policy_applies_persists_and_can_be_deleted() {
         204
     );
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &body, false).status,
+        server
+            .post("/push/check-run", &server.token(), &body, false)
+            .status,
         204
     );
 
@@ -287,11 +242,12 @@ fn posted_policy_applies_persists_and_can_be_deleted() {
         .env("PULL_REQUEST_DISALLOW_FORK", "true")
         .start();
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &body, false).status,
+        server
+            .post("/push/check-run", &server.token(), &body, false)
+            .status,
         204
     );
-    let fork = post(
-        &server,
+    let fork = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(FORK),
@@ -309,8 +265,7 @@ fn posted_policy_applies_persists_and_can_be_deleted() {
         request("DELETE", &url, Some(CHARM), None, false).status,
         204
     );
-    let fork = post(
-        &server,
+    let fork = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(FORK),
@@ -327,21 +282,14 @@ fn posted_policy_applies_persists_and_can_be_deleted() {
 fn degraded_without_github_credentials() {
     let data = tempfile::tempdir().unwrap();
     let server = ServerBuilder::new(data.path()).start();
-    let health = request(
-        "GET",
-        &format!("{}/health", server.url()),
-        None,
-        None,
-        false,
-    );
+    let health = server.get("/health", None);
     assert_eq!(health.status, 500);
     assert!(
         health.body.contains("no GitHub credentials"),
         "{}",
         health.body
     );
-    let check = post(
-        &server,
+    let check = server.post(
         "/push/check-run",
         &server.token(),
         &json!({"repository_name": REPO}),
@@ -360,28 +308,12 @@ fn health_names_what_is_wrong() {
     let fake = github();
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
-    assert_eq!(
-        request(
-            "GET",
-            &format!("{}/health", server.url()),
-            None,
-            None,
-            false
-        )
-        .status,
-        204
-    );
+    assert_eq!(server.get("/health", None).status, 204);
 
     let rejected = ServerBuilder::new(data.path())
         .github(&fake.url(), "ghp_wrong")
         .start();
-    let health = request(
-        "GET",
-        &format!("{}/health", rejected.url()),
-        None,
-        None,
-        false,
-    );
+    let health = rejected.get("/health", None);
     assert_eq!(health.status, 500);
     assert!(
         health.body.contains("GitHub credentials rejected"),
@@ -393,13 +325,7 @@ fn health_names_what_is_wrong() {
         .github("http://127.0.0.1:9", TOKEN)
         .env("RPC_GITHUB_RETRY_BUDGET", "1s")
         .start();
-    let health = request(
-        "GET",
-        &format!("{}/health", unreachable.url()),
-        None,
-        None,
-        false,
-    );
+    let health = unreachable.get("/health", None);
     assert_eq!(health.status, 500);
     assert!(
         health.body.contains("GitHub unreachable"),
@@ -418,21 +344,18 @@ fn shadow_mode_answers_failures_as_passes_and_counts_them() {
         .start();
     let body = json!({"repository_name": REPO});
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &body, false).status,
+        server
+            .post("/push/check-run", &server.token(), &body, false)
+            .status,
         204
     );
-    let verdict = post(&server, "/push/check-run", &server.token(), &body, true).json();
+    let verdict = server
+        .post("/push/check-run", &server.token(), &body, true)
+        .json();
     assert_eq!(verdict["verdict"], "pass");
     assert_eq!(verdict["shadow_would_fail"], true);
     assert_eq!(verdict["rules"][1]["result"], "fail");
-    let metrics = request(
-        "GET",
-        &format!("{}/metrics", server.url()),
-        None,
-        None,
-        false,
-    )
-    .body;
+    let metrics = server.get("/metrics", None).body;
     assert!(
         metrics
             .lines()
@@ -442,14 +365,8 @@ fn shadow_mode_answers_failures_as_passes_and_counts_them() {
         "{metrics}"
     );
     // Errors stay errors.
-    fake.fault(crate::support::fake_github::Fault {
-        method: "GET".into(),
-        path_contains: "/collaborators".into(),
-        kind: crate::support::fake_github::FaultKind::Status(404),
-        times: None,
-    });
-    let answer = post(
-        &server,
+    fake.fault(Fault::get("/collaborators", FaultKind::Status(404), None));
+    let answer = server.post(
         "/pull_request/check-run",
         &server.token(),
         &pull_request_body(REPO),
@@ -461,16 +378,17 @@ fn shadow_mode_answers_failures_as_passes_and_counts_them() {
         answer.body
     );
     fake.clear_faults();
-    fake.fault(crate::support::fake_github::Fault {
-        method: "GET".into(),
-        path_contains: "/collaborators".into(),
-        kind: crate::support::fake_github::FaultKind::RateLimit {
+    fake.fault(Fault::get(
+        "/collaborators",
+        FaultKind::RateLimit {
             reset_in_secs: 3600,
         },
-        times: None,
-    });
+        None,
+    ));
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &body, false).status,
+        server
+            .post("/push/check-run", &server.token(), &body, false)
+            .status,
         500
     );
 }
@@ -480,20 +398,13 @@ fn metrics_and_openapi() {
     let fake = github();
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
-    post(
-        &server,
+    server.post(
         "/push/check-run",
         &server.token(),
         &json!({"repository_name": REPO}),
         false,
     );
-    let metrics = request(
-        "GET",
-        &format!("{}/metrics", server.url()),
-        None,
-        None,
-        false,
-    );
+    let metrics = server.get("/metrics", None);
     assert_eq!(metrics.status, 200);
     assert!(
         metrics.content_type.starts_with("text/plain"),
@@ -515,13 +426,7 @@ fn metrics_and_openapi() {
             metrics.body
         );
     }
-    let openapi = request(
-        "GET",
-        &format!("{}/openapi.json", server.url()),
-        None,
-        None,
-        false,
-    );
+    let openapi = server.get("/openapi.json", None);
     assert_eq!(openapi.content_type, "application/json");
     let openapi = openapi.json();
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
@@ -555,8 +460,7 @@ fn json_access_and_decision_logs_never_show_tokens() {
         .env("RUST_LOG", "info")
         .start();
     let token = server.token();
-    post(
-        &server,
+    server.post(
         "/push/check-run",
         &token,
         &json!({"repository_name": REPO}),
@@ -596,16 +500,7 @@ fn limits_rate_body_and_graceful_shutdown() {
         .env("RPC_SERVE_BODY_LIMIT", "1024")
         .start();
     let statuses: Vec<u16> = (0..6)
-        .map(|_| {
-            request(
-                "GET",
-                &format!("{}/one-time-token", server.url()),
-                Some(CHARM),
-                None,
-                false,
-            )
-            .status
-        })
+        .map(|_| server.get("/one-time-token", Some(CHARM)).status)
         .collect();
     assert!(statuses.contains(&429), "{statuses:?}");
     assert_eq!(statuses[0], 200);
@@ -613,7 +508,9 @@ fn limits_rate_body_and_graceful_shutdown() {
     std::thread::sleep(Duration::from_secs(2));
     let big = json!({"repository_name": "x".repeat(4096)});
     assert_eq!(
-        post(&server, "/push/check-run", &server.token(), &big, false).status,
+        server
+            .post("/push/check-run", &server.token(), &big, false)
+            .status,
         413
     );
 
@@ -735,8 +632,7 @@ fn slow_requests_are_cut_at_the_request_timeout() {
         .start();
     let token = server.token();
     // Without the timeout the check would pass after GitHub's 3 s.
-    let answer = post(
-        &server,
+    let answer = server.post(
         "/push/check-run",
         &token,
         &json!({"repository_name": REPO}),
@@ -762,8 +658,7 @@ fn github_app_installation_and_token_are_reused_across_checks() {
         .env("GITHUB_APP_PRIVATE_KEY", key)
         .start();
     for _ in 0..3 {
-        let answer = post(
-            &server,
+        let answer = server.post(
             "/push/check-run",
             &server.token(),
             &json!({"repository_name": REPO}),
@@ -786,26 +681,9 @@ fn fifty_concurrent_requests_with_one_token_are_accepted_once() {
     let data = tempfile::tempdir().unwrap();
     let server = serve(&fake, data.path()).start();
     let token = server.token();
-    let url = format!("{}/push/check-run", server.url());
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let requests: Vec<_> = (0..50)
-            .map(|_| {
-                scope.spawn(|| {
-                    request(
-                        "POST",
-                        &url,
-                        Some(&token),
-                        Some(&json!({"repository_name": REPO})),
-                        false,
-                    )
-                    .status
-                })
-            })
-            .collect();
-        requests
-            .into_iter()
-            .map(|request| request.join().unwrap())
-            .collect()
+    let body = json!({"repository_name": REPO});
+    let statuses = concurrently(50, |_| {
+        server.post("/push/check-run", &token, &body, false).status
     });
     assert_eq!(
         statuses.iter().filter(|status| **status == 204).count(),

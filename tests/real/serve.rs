@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::fake_github::{FakeGitHub, TOKEN};
-use crate::server::{Answer, CHARM, Server, ServerBuilder, request};
+use crate::server::{Answer, CHARM, Server, ServerBuilder, concurrently, request};
 use crate::support::{TestDb, postgres_addr};
 use crate::tcp_proxy::TcpProxy;
 
@@ -33,11 +33,10 @@ fn replica(fake: &FakeGitHub, data: &std::path::Path, database_url: &str) -> Ser
 }
 
 fn push(server: &Server, token: &str) -> Answer {
-    request(
-        "POST",
-        &format!("{}/push/check-run", server.url()),
-        Some(token),
-        Some(&json!({"repository_name": REPO})),
+    server.post(
+        "/push/check-run",
+        token,
+        &json!({"repository_name": REPO}),
         false,
     )
 }
@@ -120,38 +119,20 @@ fn a_database_outage_answers_503_and_heals_by_itself() {
         "answered quickly: {:?}",
         started.elapsed()
     );
-    let health = request(
-        "GET",
-        &format!("{}/health", server.url()),
-        None,
-        None,
-        false,
-    );
+    let health = server.get("/health", None);
     assert_eq!(health.status, 503);
     assert!(
         health.body.contains("database unavailable"),
         "{}",
         health.body
     );
-    let mint = request(
-        "GET",
-        &format!("{}/one-time-token", server.url()),
-        Some(CHARM),
-        None,
-        false,
-    );
+    let mint = server.get("/one-time-token", Some(CHARM));
     assert_eq!(mint.status, 503);
 
     proxy.restore();
     let deadline = Instant::now() + Duration::from_secs(20);
     let token = loop {
-        let mint = request(
-            "GET",
-            &format!("{}/one-time-token", server.url()),
-            Some(CHARM),
-            None,
-            false,
-        );
+        let mint = server.get("/one-time-token", Some(CHARM));
         if mint.status == 200 {
             break mint.body;
         }
@@ -180,17 +161,8 @@ fn fifty_concurrent_requests_across_replicas_accept_a_token_once() {
     let a = replica(&fake, dir_a.path(), &db.url());
     let b = replica(&fake, dir_b.path(), &db.url());
     let token = a.token();
-    let statuses: Vec<u16> = std::thread::scope(|scope| {
-        let requests: Vec<_> = (0..50)
-            .map(|i| {
-                let (server, token) = (if i % 2 == 0 { &a } else { &b }, &token);
-                scope.spawn(move || push(server, token).status)
-            })
-            .collect();
-        requests
-            .into_iter()
-            .map(|request| request.join().unwrap())
-            .collect()
+    let statuses = concurrently(50, |i| {
+        push(if i % 2 == 0 { &a } else { &b }, &token).status
     });
     assert_eq!(
         statuses.iter().filter(|status| **status == 204).count(),

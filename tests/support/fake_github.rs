@@ -149,6 +149,18 @@ pub struct Fault {
     pub times: Option<usize>,
 }
 
+impl Fault {
+    /// A fault on GET requests whose path contains `path_contains`; `times: None` is forever.
+    pub fn get(path_contains: &str, kind: FaultKind, times: Option<usize>) -> Self {
+        Self {
+            method: "GET".into(),
+            path_contains: path_contains.into(),
+            kind,
+            times,
+        }
+    }
+}
+
 /// What a fault does.
 #[derive(Clone, Debug)]
 pub enum FaultKind {

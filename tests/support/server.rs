@@ -118,15 +118,25 @@ impl Server {
 
     /// Mints a one-time token with the charm token.
     pub fn token(&self) -> String {
-        let answer = request(
-            "GET",
-            &format!("{}/one-time-token", self.url()),
-            Some(CHARM),
-            None,
-            false,
-        );
+        let answer = self.get("/one-time-token", Some(CHARM));
         assert_eq!(answer.status, 200, "{}", answer.body);
         answer.body
+    }
+
+    /// `GET path`, with an optional bearer token.
+    pub fn get(&self, path: &str, bearer: Option<&str>) -> Answer {
+        request("GET", &format!("{}{path}", self.url()), bearer, None, false)
+    }
+
+    /// `POST path` with a JSON body and a bearer token, optionally asking for JSON.
+    pub fn post(&self, path: &str, bearer: &str, body: &serde_json::Value, json: bool) -> Answer {
+        request(
+            "POST",
+            &format!("{}{path}", self.url()),
+            Some(bearer),
+            Some(body),
+            json,
+        )
     }
 }
 
@@ -200,5 +210,17 @@ pub fn request(
             body: response.text().await.unwrap_or_default(),
             content_type,
         }
+    })
+}
+
+/// Runs `count` calls of `call` (given their index) on as many threads at once; their results.
+pub fn concurrently<T: Send>(count: usize, call: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    std::thread::scope(|scope| {
+        let call = &call;
+        let threads: Vec<_> = (0..count).map(|i| scope.spawn(move || call(i))).collect();
+        threads
+            .into_iter()
+            .map(|thread| thread.join().expect("thread"))
+            .collect()
     })
 }

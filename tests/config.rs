@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{repo_root, rpc, write_file};
+use crate::support::{Output, repo_root, rpc, write_file};
 
 fn setting<'a>(report: &'a Value, key: &str) -> &'a Value {
     report["settings"]
@@ -11,6 +11,17 @@ fn setting<'a>(report: &'a Value, key: &str) -> &'a Value {
         .iter()
         .find(|setting| setting["key"] == key)
         .unwrap_or_else(|| panic!("no setting {key} in {report}"))
+}
+
+/// `rpc config check` of a file with `content` that must fail with exit 2; the file's path and
+/// what was printed.
+fn failing_config(content: &str, mode: u32) -> (std::path::PathBuf, Output) {
+    let cmd = rpc();
+    let path = cmd.file("rpc.toml", content, mode);
+    let output = cmd
+        .args(["--config", path.to_str().unwrap(), "config", "check"])
+        .run(2);
+    (path, output)
 }
 
 const FILE: &str =
@@ -139,15 +150,10 @@ fn rpc_config_env_and_discovered_file() {
 
 #[test]
 fn unknown_key_names_key_file_and_line() {
-    let cmd = rpc();
-    let path = cmd.file(
-        "rpc.toml",
+    let (path, output) = failing_config(
         "[github]\nurl = \"https://x.example\"\n\ntokn_file = \"/x\"\n",
         0o644,
     );
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
     assert!(
         output.stderr.contains(&format!(
             "error: {}:4: unknown key `tokn_file` in [github]",
@@ -167,11 +173,7 @@ fn unknown_key_names_key_file_and_line() {
 
 #[test]
 fn unknown_section_names_it() {
-    let cmd = rpc();
-    let path = cmd.file("rpc.toml", "[serve]\n[servr]\nlisten = 1\n", 0o644);
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
+    let (path, output) = failing_config("[serve]\n[servr]\nlisten = 1\n", 0o644);
     assert!(
         output
             .stderr
@@ -183,15 +185,10 @@ fn unknown_section_names_it() {
 
 #[test]
 fn wrong_type_names_key_file_and_line() {
-    let cmd = rpc();
-    let path = cmd.file(
-        "rpc.toml",
+    let (path, output) = failing_config(
         "[serve]\nlisten = \"127.0.0.1:1\"\nshadow = \"yes\"\n",
         0o644,
     );
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
     assert!(
         output.stderr.contains(&format!(
             "error: {}:3: `serve.shadow` expects a boolean (true or false), found string",
@@ -201,11 +198,7 @@ fn wrong_type_names_key_file_and_line() {
         output.stderr
     );
 
-    let cmd = rpc();
-    let path = cmd.file("rpc.toml", "[github]\napp_id = -4\n", 0o644);
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
+    let (_, output) = failing_config("[github]\napp_id = -4\n", 0o644);
     assert!(
         output.stderr.contains(":2: `github.app_id`"),
         "{}",
@@ -215,11 +208,7 @@ fn wrong_type_names_key_file_and_line() {
 
 #[test]
 fn invalid_toml_names_the_line() {
-    let cmd = rpc();
-    let path = cmd.file("rpc.toml", "[serve]\nlisten = \"x\n", 0o644);
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
+    let (path, output) = failing_config("[serve]\nlisten = \"x\n", 0o644);
     assert!(
         output
             .stderr
@@ -278,11 +267,7 @@ fn bad_env_and_flag_values_name_their_source() {
 
 #[test]
 fn secret_in_the_file_is_refused() {
-    let cmd = rpc();
-    let path = cmd.file("rpc.toml", "[github]\ntoken = \"ghp_in_file\"\n", 0o600);
-    let output = cmd
-        .args(["--config", path.to_str().unwrap(), "config", "check"])
-        .run(2);
+    let (_, output) = failing_config("[github]\ntoken = \"ghp_in_file\"\n", 0o600);
     assert!(
         output.stderr.contains(":2: `github.token` is a secret"),
         "{}",

@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'Decide whether workflow jobs may run; policy-document tools')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the policy checks over HTTP for runner VMs (the reference API)')
+            [CompletionResult]::new('cloud', 'cloud', [CompletionResultType]::ParameterValue, 'Check the OpenStack cloud rpc is configured for')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Inspect and validate configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print or write man pages')
@@ -212,6 +213,52 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
         'rpc;serve;help;help' {
             break
         }
+        'rpc;cloud' {
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are off anyway when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rpc;cloud;check' {
+            [CompletionResult]::new('--os-cloud', '--os-cloud', [CompletionResultType]::ParameterName, 'The cloud''s name in clouds.yaml [env: OS_CLOUD]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Only log errors')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars (they are off anyway when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'rpc;cloud;help' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'rpc;cloud;help;check' {
+            break
+        }
+        'rpc;cloud;help;help' {
+            break
+        }
         'rpc;config' {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)')
@@ -293,6 +340,7 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
         'rpc;help' {
             [CompletionResult]::new('policy', 'policy', [CompletionResultType]::ParameterValue, 'Decide whether workflow jobs may run; policy-document tools')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the policy checks over HTTP for runner VMs (the reference API)')
+            [CompletionResult]::new('cloud', 'cloud', [CompletionResultType]::ParameterValue, 'Check the OpenStack cloud rpc is configured for')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Inspect and validate configuration')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print or write man pages')
@@ -323,6 +371,13 @@ Register-ArgumentCompleter -Native -CommandName 'rpc' -ScriptBlock {
             break
         }
         'rpc;help;serve;token' {
+            break
+        }
+        'rpc;help;cloud' {
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`')
+            break
+        }
+        'rpc;help;cloud;check' {
             break
         }
         'rpc;help;config' {

@@ -16,6 +16,9 @@ _rpc() {
             ",$1")
                 cmd="rpc"
                 ;;
+            rpc,cloud)
+                cmd="rpc__subcmd__cloud"
+                ;;
             rpc,completions)
                 cmd="rpc__subcmd__completions"
                 ;;
@@ -34,6 +37,18 @@ _rpc() {
             rpc,serve)
                 cmd="rpc__subcmd__serve"
                 ;;
+            rpc__subcmd__cloud,check)
+                cmd="rpc__subcmd__cloud__subcmd__check"
+                ;;
+            rpc__subcmd__cloud,help)
+                cmd="rpc__subcmd__cloud__subcmd__help"
+                ;;
+            rpc__subcmd__cloud__subcmd__help,check)
+                cmd="rpc__subcmd__cloud__subcmd__help__subcmd__check"
+                ;;
+            rpc__subcmd__cloud__subcmd__help,help)
+                cmd="rpc__subcmd__cloud__subcmd__help__subcmd__help"
+                ;;
             rpc__subcmd__config,check)
                 cmd="rpc__subcmd__config__subcmd__check"
                 ;;
@@ -45,6 +60,9 @@ _rpc() {
                 ;;
             rpc__subcmd__config__subcmd__help,help)
                 cmd="rpc__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            rpc__subcmd__help,cloud)
+                cmd="rpc__subcmd__help__subcmd__cloud"
                 ;;
             rpc__subcmd__help,completions)
                 cmd="rpc__subcmd__help__subcmd__completions"
@@ -63,6 +81,9 @@ _rpc() {
                 ;;
             rpc__subcmd__help,serve)
                 cmd="rpc__subcmd__help__subcmd__serve"
+                ;;
+            rpc__subcmd__help__subcmd__cloud,check)
+                cmd="rpc__subcmd__help__subcmd__cloud__subcmd__check"
                 ;;
             rpc__subcmd__help__subcmd__config,check)
                 cmd="rpc__subcmd__help__subcmd__config__subcmd__check"
@@ -131,7 +152,7 @@ _rpc() {
 
     case "${cmd}" in
         rpc)
-            opts="-v -q -h -V --config --set --output --verbose --quiet --log-format --no-progress --help --version policy serve config completions man help"
+            opts="-v -q -h -V --config --set --output --verbose --quiet --log-format --no-progress --help --version policy serve cloud config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,6 +174,112 @@ _rpc() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__cloud)
+            opts="-v -q -h -V --config --set --output --verbose --quiet --log-format --no-progress --help --version check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__cloud__subcmd__check)
+            opts="-v -q -h -V --os-cloud --config --set --output --verbose --quiet --log-format --no-progress --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --os-cloud)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "human json" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__cloud__subcmd__help)
+            opts="check help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__cloud__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__cloud__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -293,8 +420,36 @@ _rpc() {
             return 0
             ;;
         rpc__subcmd__help)
-            opts="policy serve config completions man help"
+            opts="policy serve cloud config completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__help__subcmd__cloud)
+            opts="check"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        rpc__subcmd__help__subcmd__cloud__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand --version 'Print version'
             cand policy 'Decide whether workflow jobs may run; policy-document tools'
             cand serve 'Serve the policy checks over HTTP for runner VMs (the reference API)'
+            cand cloud 'Check the OpenStack cloud rpc is configured for'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
@@ -192,6 +193,47 @@ set edit:completion:arg-completer[rpc] = {|@words|
         }
         &'rpc;serve;help;help'= {
         }
+        &'rpc;cloud'= {
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand check 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;cloud;check'= {
+            cand --os-cloud 'The cloud''s name in clouds.yaml [env: OS_CLOUD]'
+            cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
+            cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
+            cand --output 'Output format'
+            cand --log-format 'Log format on stderr'
+            cand -v 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand --verbose 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+            cand -q 'Only log errors'
+            cand --quiet 'Only log errors'
+            cand --no-progress 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'rpc;cloud;help'= {
+            cand check 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'rpc;cloud;help;check'= {
+        }
+        &'rpc;cloud;help;help'= {
+        }
         &'rpc;config'= {
             cand --config 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]'
             cand --set 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)'
@@ -266,6 +308,7 @@ set edit:completion:arg-completer[rpc] = {|@words|
         &'rpc;help'= {
             cand policy 'Decide whether workflow jobs may run; policy-document tools'
             cand serve 'Serve the policy checks over HTTP for runner VMs (the reference API)'
+            cand cloud 'Check the OpenStack cloud rpc is configured for'
             cand config 'Inspect and validate configuration'
             cand completions 'Print a shell completion script'
             cand man 'Print or write man pages'
@@ -289,6 +332,11 @@ set edit:completion:arg-completer[rpc] = {|@words|
             cand token 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
         }
         &'rpc;help;serve;token'= {
+        }
+        &'rpc;help;cloud'= {
+            cand check 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
+        }
+        &'rpc;help;cloud;check'= {
         }
         &'rpc;help;config'= {
             cand check 'Validate the configuration and print every effective setting with its source'

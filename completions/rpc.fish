@@ -37,6 +37,7 @@ complete -c rpc -n "__fish_rpc_needs_command" -s h -l help -d 'Print help (see m
 complete -c rpc -n "__fish_rpc_needs_command" -s V -l version -d 'Print version'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "serve" -d 'Serve the policy checks over HTTP for runner VMs (the reference API)'
+complete -c rpc -n "__fish_rpc_needs_command" -f -a "cloud" -d 'Check the OpenStack cloud rpc is configured for'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "config" -d 'Inspect and validate configuration'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c rpc -n "__fish_rpc_needs_command" -f -a "man" -d 'Print or write man pages'
@@ -149,6 +150,33 @@ complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcomman
 complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
 complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "token" -d 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
 complete -c rpc -n "__fish_rpc_using_subcommand serve; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l os-cloud -d 'The cloud\'s name in clouds.yaml [env: OS_CLOUD]' -r
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
+json\t'JSON for programs'"
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log detail (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -s q -l quiet -d 'Only log errors'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from help" -f -a "check" -d 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
+complete -c rpc -n "__fish_rpc_using_subcommand cloud; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l config -d 'Configuration file [default: $XDG_CONFIG_HOME/rpc/config.toml, else /etc/rpc/config.toml]' -r -F
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l set -d 'Set a configuration key for this run, e.g. `--set serve.listen=0.0.0.0:8080` (not for secrets)' -r
 complete -c rpc -n "__fish_rpc_using_subcommand config; and not __fish_seen_subcommand_from check help" -l output -d 'Output format' -r -f -a "human\t'Tables and sentences for people'
@@ -198,15 +226,17 @@ complete -c rpc -n "__fish_rpc_using_subcommand man" -s q -l quiet -d 'Only log 
 complete -c rpc -n "__fish_rpc_using_subcommand man" -l no-progress -d 'Never draw progress bars (they are off anyway when stderr is not a terminal)'
 complete -c rpc -n "__fish_rpc_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c rpc -n "__fish_rpc_using_subcommand man" -s V -l version -d 'Print version'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "serve" -d 'Serve the policy checks over HTTP for runner VMs (the reference API)'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "config" -d 'Inspect and validate configuration'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "completions" -d 'Print a shell completion script'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "man" -d 'Print or write man pages'
-complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "policy" -d 'Decide whether workflow jobs may run; policy-document tools'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "serve" -d 'Serve the policy checks over HTTP for runner VMs (the reference API)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "cloud" -d 'Check the OpenStack cloud rpc is configured for'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "config" -d 'Inspect and validate configuration'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "completions" -d 'Print a shell completion script'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "man" -d 'Print or write man pages'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and not __fish_seen_subcommand_from policy serve cloud config completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "check" -d 'Decide whether a workflow job may run on the self-hosted runners'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "validate" -d 'Validate a policy document (exit 0 valid, 1 invalid, 2 unreadable)'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "schema" -d 'Print the JSON Schema of policy documents'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from policy" -f -a "show" -d 'Print the effective policy document, every default written out'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from serve" -f -a "token" -d 'Mint a one-time runner token from a running server and print it (charm token from CHARM_TOKEN or `serve.charm_token`)'
+complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from cloud" -f -a "check" -d 'Authenticate and report the endpoints, Nova microversion, flavors, networks, images, compute limits and the resources rpc owns under `runners.prefix`'
 complete -c rpc -n "__fish_rpc_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "check" -d 'Validate the configuration and print every effective setting with its source'

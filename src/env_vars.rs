@@ -77,6 +77,15 @@ pub const GLOBAL: &[(&str, &str)] = &[
         "NO_PROXY",
         "hosts reached without a proxy (also `no_proxy`)",
     ),
+    (
+        crate::cloud::openstack::connect::CLIENT_CONFIG_FILE,
+        "a clouds.yaml read before `./clouds.yaml`, `~/.config/openstack/` and `/etc/openstack/`",
+    ),
+    (
+        crate::cloud::openstack::connect::AUTH_URL,
+        "with no cloud named: the cloud from `OS_AUTH_URL`, `OS_USERNAME`, `OS_PASSWORD`, \
+         `OS_PROJECT_NAME`, … (`OS_*`, as the OpenStack client reads them)",
+    ),
     (GITHUB_REPOSITORY, "`--from-github-env`: the repository"),
     (
         GITHUB_EVENT_NAME,

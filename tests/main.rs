@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod cloud;
+mod cloud_ops;
 mod config;
 mod docs;
 mod generated;

@@ -1,5 +1,6 @@
 //! The command line as data (clap definitions) and the dispatch to library calls.
 
+mod cloud;
 mod config;
 mod generate;
 mod policy;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub use cloud::{CloudCheckArgs, CloudCommand};
 pub use config::ConfigCommand;
 pub use generate::{CompletionsArgs, ManArgs, completions, man_pages, write_man_pages};
 pub use policy::{CheckArgs, PolicyCommand, ShowArgs, ValidateArgs};
@@ -92,6 +94,9 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Serve the policy checks over HTTP for runner VMs (the reference API)
     Serve(ServeArgs),
+    /// Check the OpenStack cloud rpc is configured for
+    #[command(subcommand)]
+    Cloud(CloudCommand),
     /// Inspect and validate configuration
     #[command(subcommand)]
     Config(ConfigCommand),

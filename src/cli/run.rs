@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{
-    CheckArgs, Cli, Command, ConfigCommand, GlobalArgs, PolicyCommand, ServeArgs, ServeCommand,
+    CheckArgs, Cli, CloudCommand, Command, ConfigCommand, GlobalArgs, PolicyCommand, ServeArgs,
+    ServeCommand,
 };
+use crate::cloud::{self, openstack::OpenStackSettings};
 use crate::config::{self, Config, FileChoice, Inputs, Override, PolicyConfig};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -157,6 +159,24 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
                 .map_err(Error::Runtime)?
                 .block_on(server::serve(&config))?;
             Ok(ExitStatus::Success)
+        }
+        Command::Cloud(CloudCommand::Check(args)) => {
+            let overrides = args
+                .os_cloud
+                .iter()
+                .map(|name| Override {
+                    key: "openstack.cloud".into(),
+                    value: name.clone(),
+                    flag: "--os-cloud".into(),
+                })
+                .collect();
+            let config = Config::load(&inputs(&cli.global, overrides)?)?;
+            let settings = OpenStackSettings::from_config(&config.sections.openstack, None)?;
+            let report = runtime()?.block_on(cloud::check::check(
+                &settings,
+                &config.sections.runners.prefix,
+            ))?;
+            finish(output::render_cloud_report(&report, format))
         }
         Command::Config(ConfigCommand::Check) => {
             let report = config::check(&inputs(&cli.global, Vec::new())?)?;

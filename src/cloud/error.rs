@@ -66,6 +66,14 @@ pub enum CloudError {
         /// The last failure seen.
         detail: String,
     },
+    /// The catalog has no endpoint for a service rpc needs (in this region and interface).
+    #[error("no {service} endpoint in the catalog: {detail}")]
+    NoEndpoint {
+        /// The service type (`compute`, `image`, `network`).
+        service: String,
+        /// What the client said.
+        detail: String,
+    },
     /// Authentication failed: the credentials were rejected (401) or the auth URL is unusable.
     #[error("authentication failed: {detail}")]
     Auth {
@@ -150,6 +158,10 @@ impl CloudError {
                  no valid host: the flavor or image does not fit)"
                     .into(),
             ),
+            Self::NoEndpoint { service, .. } => Some(format!(
+                "the cloud publishes no {service} endpoint for this region and interface; check \
+                 region_name and interface in clouds.yaml"
+            )),
             Self::NotFound { .. } | Self::Conflict { .. } | Self::Unexpected { .. } => None,
         }
     }

@@ -11,10 +11,12 @@
 //! through every signature. One allocation per call is nothing next to an HTTP round trip. The
 //! trait is also usable generically (`C: Cloud + ?Sized`).
 
+pub mod check;
 pub mod error;
 pub mod keys;
 #[cfg(test)]
 mod mock;
+pub mod openstack;
 pub mod ownership;
 pub mod select;
 pub mod types;

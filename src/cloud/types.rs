@@ -239,7 +239,7 @@ pub enum ImageSource {
     /// A local file.
     File(PathBuf),
     /// A byte stream (e.g. a download being verified on the fly).
-    Reader(Pin<Box<dyn AsyncRead + Send>>),
+    Reader(Pin<Box<dyn AsyncRead + Send + Sync>>),
 }
 
 impl fmt::Debug for ImageSource {

@@ -199,6 +199,8 @@ sections! {
         max_microversion: String = "2.95";
         /// Timeout of one cloud API call.
         timeout: Duration = "60s";
+        /// Timeout of one image upload or download.
+        transfer_timeout: Duration = "1h";
     }
 
     /// Runner images.

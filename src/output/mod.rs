@@ -1,6 +1,7 @@
 //! Everything rpc writes for its user: data on stdout, errors on stderr, in human or JSON form.
 //! Nothing outside this module prints.
 
+mod cloud;
 mod config;
 mod policy;
 
@@ -8,6 +9,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
+pub use cloud::render_cloud_report;
 pub use config::render_config_report;
 pub use policy::{
     Validation, render_document, render_remote_verdict, render_validation, render_verdict,

@@ -1,0 +1,379 @@
+//! The cloud layer (`OpenStackCloud` on openstack_sdk) against the fake cloud: the shared
+//! scenarios of `support/cloud_suite.rs` (the real tier runs them against a real OpenStack),
+//! then what only a fake can show (`fake_only_*`: injected faults, exact request counts), then
+//! `rpc cloud check` through the binary.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rpc::cloud::types::{ImageSpec, ServerSpec, ServerStatus};
+use rpc::cloud::wait::{self, Backoff};
+use rpc::cloud::{Cloud, CloudError, Ownership};
+use serde_json::Value;
+
+use crate::support::cloud_suite::{self, Target, unique_prefix};
+use crate::support::fake_cloud::{FakeCloud, Fault, FaultKind, PASSWORD};
+use crate::support::{Output, rpc};
+
+#[tokio::test]
+async fn server_lifecycle() {
+    cloud_suite::server_lifecycle(&Target::fake().await).await;
+}
+
+#[tokio::test]
+async fn image_lifecycle() {
+    cloud_suite::image_lifecycle(&Target::fake().await).await;
+}
+
+#[tokio::test]
+async fn keypair_lifecycle() {
+    cloud_suite::keypair_lifecycle(&Target::fake().await).await;
+}
+
+#[tokio::test]
+async fn security_group_idempotence() {
+    cloud_suite::security_group_idempotence(&Target::fake().await).await;
+}
+
+#[tokio::test]
+async fn ownership_filtering() {
+    cloud_suite::ownership_filtering(&Target::fake().await).await;
+}
+
+#[tokio::test]
+async fn flavors_and_networks() {
+    cloud_suite::flavors_and_networks(&Target::fake().await).await;
+}
+
+fn fake(target: &Target) -> &FakeCloud {
+    target.fake.as_ref().unwrap()
+}
+
+fn spec(target: &Target, owner: &Ownership, token: &str) -> ServerSpec {
+    ServerSpec::new(
+        owner,
+        token,
+        target.image.clone(),
+        target.provider(),
+        None,
+        BTreeMap::new(),
+    )
+}
+
+const QUICK: Backoff = Backoff {
+    initial: Duration::from_millis(50),
+    max: Duration::from_millis(200),
+};
+
+#[tokio::test]
+async fn fake_only_request_counts_match_what_the_cloud_received() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    cloud.list_servers(&owner).await.unwrap();
+    cloud.list_flavors().await.unwrap();
+    cloud.list_networks().await.unwrap();
+    cloud.list_images(&owner).await.unwrap();
+    let counts = cloud.request_counts();
+    for service in ["identity", "compute", "image", "network"] {
+        assert_eq!(
+            counts.get(service).copied().unwrap_or(0),
+            fake(&target).count(service) as u64,
+            "{service}: {counts:?} vs {:?}",
+            fake(&target).requests()
+        );
+    }
+    // Connecting costs a token and one version document per service, identity included.
+    assert_eq!(counts["identity"], 2);
+    assert_eq!(counts["compute"], 1 + 2);
+}
+
+#[tokio::test]
+async fn fake_only_compute_requests_carry_the_negotiated_microversion() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    // The fake offers 2.96; the cap is 2.95.
+    assert_eq!(cloud.microversion().to_string(), "2.95");
+    cloud.list_flavors().await.unwrap();
+    let versions: Vec<_> = fake(&target)
+        .requests()
+        .into_iter()
+        .filter(|r| r.service == "compute" && r.path.contains("/flavors"))
+        .map(|r| r.api_version)
+        .collect();
+    assert_eq!(versions, [Some("compute 2.95".to_owned())]);
+
+    let mut low = target.settings.clone();
+    low.max_microversion = rpc::cloud::openstack::Microversion(2, 60);
+    let capped = rpc::cloud::openstack::OpenStackCloud::connect(&low)
+        .await
+        .unwrap();
+    assert_eq!(capped.microversion().to_string(), "2.60");
+    low.max_microversion = rpc::cloud::openstack::Microversion(2, 30);
+    let err = rpc::cloud::openstack::OpenStackCloud::connect(&low)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("2.45"), "{err}");
+}
+
+#[tokio::test]
+async fn fake_only_idempotent_calls_survive_transient_errors() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    fake(&target).fault(Fault {
+        method: "GET".into(),
+        path_contains: "/flavors".into(),
+        kind: FaultKind::Status(503, "busy".into()),
+        times: 2,
+    });
+    let flavors = cloud.list_flavors().await.unwrap();
+    assert_eq!(flavors.len(), 3);
+    assert_eq!(fake(&target).count_path("GET", "/flavors"), 3);
+    // A third failure in a row is the caller's to see.
+    fake(&target).fault(Fault {
+        method: "GET".into(),
+        path_contains: "/flavors".into(),
+        kind: FaultKind::Status(503, "busy".into()),
+        times: 3,
+    });
+    let err = cloud.list_flavors().await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+}
+
+#[tokio::test]
+async fn fake_only_a_create_that_timed_out_is_adopted_not_repeated() {
+    let mut target = Target::fake().await;
+    target.settings.timeout = Duration::from_secs(1);
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    fake(&target).fault(Fault {
+        method: "POST".into(),
+        path_contains: "/servers".into(),
+        kind: FaultKind::HangAfter(Duration::from_secs(3)),
+        times: 1,
+    });
+    let spec = spec(&target, &owner, "slow");
+    let made = cloud.create_server(&spec).await.unwrap();
+    assert_eq!(made.name, spec.name);
+    assert_eq!(fake(&target).count_path("POST", "/servers"), 1);
+    assert_eq!(
+        fake(&target)
+            .server_names()
+            .iter()
+            .filter(|n| **n == spec.name)
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn fake_only_a_create_is_not_resent_after_a_definite_error() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    fake(&target).fault(Fault {
+        method: "POST".into(),
+        path_contains: "/servers".into(),
+        kind: FaultKind::Quota,
+        times: 1,
+    });
+    let err = cloud
+        .create_server(&spec(&target, &owner, "q"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CloudError::QuotaExceeded { .. }), "{err:?}");
+    assert!(err.hint().unwrap().contains("quota"));
+    assert_eq!(fake(&target).count_path("POST", "/servers"), 1);
+}
+
+#[tokio::test]
+async fn fake_only_a_server_in_error_ends_the_wait_with_its_fault() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    fake(&target).fail_builds("doomed", "No valid host was found.");
+    let made = cloud
+        .create_server(&spec(&target, &owner, "doomed"))
+        .await
+        .unwrap();
+    let err = wait::server_status(
+        &cloud,
+        &made.id,
+        ServerStatus::Active,
+        Duration::from_secs(10),
+        QUICK,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("No valid host was found."),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn fake_only_waiters_time_out_naming_the_resource_and_state() {
+    let target = Target::fake().await;
+    fake(&target).set_build_delay(Duration::from_secs(60));
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    let made = cloud
+        .create_server(&spec(&target, &owner, "slow"))
+        .await
+        .unwrap();
+    let err = wait::server_status(
+        &cloud,
+        &made.id,
+        ServerStatus::Active,
+        Duration::from_millis(600),
+        QUICK,
+    )
+    .await
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains(&made.id) && text.contains("BUILD"), "{text}");
+    assert!(matches!(err, CloudError::Timeout { .. }));
+}
+
+#[tokio::test]
+async fn fake_only_a_snapshot_of_a_missing_server_is_not_found() {
+    let target = Target::fake().await;
+    let cloud = target.connect().await;
+    let owner = Ownership::new(unique_prefix(), "image").unwrap();
+    let err = cloud
+        .snapshot_server(
+            "00000000-0000-4000-8000-000000000000",
+            &ImageSpec::new(&owner, "x", BTreeMap::new()),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+}
+
+#[tokio::test]
+async fn fake_only_wrong_password_and_unreachable_auth_url_are_told_apart() {
+    let target = Target::fake().await;
+    let path = target.dir().join("clouds.yaml");
+    let fake = fake(&target);
+    let unreachable = fake
+        .clouds_yaml("down", PASSWORD)
+        .replace("clouds:\n", "")
+        .replace(&fake.url(), "http://127.0.0.1:9");
+    let bad = fake.clouds_yaml("bad", "wrong").replace("clouds:\n", "");
+    std::fs::write(
+        &path,
+        fake.clouds_yaml("fake", PASSWORD) + &bad + &unreachable,
+    )
+    .unwrap();
+    let mut settings = target.settings.clone();
+    settings.cloud = Some("bad".into());
+    let err = rpc::cloud::openstack::OpenStackCloud::connect(&settings)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("credentials rejected"), "{err}");
+    settings.cloud = Some("down".into());
+    let err = rpc::cloud::openstack::OpenStackCloud::connect(&settings)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("auth_url unreachable"), "{err}");
+    settings.cloud = Some("nosuch".into());
+    let err = rpc::cloud::openstack::OpenStackCloud::connect(&settings)
+        .await
+        .unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    assert!(
+        err.hint().unwrap().contains("bad, down, fake") || err.hint().unwrap().contains("fake")
+    );
+}
+
+/// `rpc cloud check` with the target's clouds.yaml in `OS_CLIENT_CONFIG_FILE` and a clean
+/// home, expecting exit code `code`.
+fn cloud_check(target: &Target, args: &[&str], code: i32) -> Output {
+    rpc()
+        .env("OS_CLIENT_CONFIG_FILE", target.dir().join("clouds.yaml"))
+        .args(["cloud", "check"])
+        .args(args)
+        .run(code)
+}
+
+#[tokio::test]
+async fn rpc_cloud_check_reports_the_cloud_and_what_rpc_owns() {
+    let target = Target::fake().await;
+    let fake = fake(&target);
+    fake.add_server(
+        "rpc-runner-abc",
+        serde_json::json!({"rpc-prefix": "rpc", "rpc-kind": "runner"}),
+    );
+    fake.add_server("rpc-runner-def", serde_json::json!({}));
+    let out = cloud_check(&target, &["--os-cloud", "fake", "--output", "json"], 0);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["microversion"], "2.95");
+    assert_eq!(report["flavors"].as_array().unwrap().len(), 3);
+    assert_eq!(report["flavors"][0]["name"], "m1.small");
+    assert_eq!(report["networks"].as_array().unwrap().len(), 2);
+    assert_eq!(report["images"][0]["name"], "base");
+    let services: Vec<&str> = report["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["service"].as_str().unwrap())
+        .collect();
+    for service in ["compute", "image", "network"] {
+        assert!(services.contains(&service), "{services:?}");
+    }
+    let owned = &report["owned"]["servers"];
+    assert_eq!(owned.as_array().unwrap().len(), 1, "{owned}");
+    assert_eq!(owned[0]["name"], "rpc-runner-abc");
+    assert!(report["limits"]["Ok"].is_object(), "{}", report["limits"]);
+
+    let text = cloud_check(&target, &["--os-cloud", "fake"], 0).stdout;
+    assert!(text.contains("compute microversion: 2.95"), "{text}");
+    assert!(text.contains("rpc-runner-abc") && !text.contains("rpc-runner-def"));
+}
+
+#[tokio::test]
+async fn rpc_cloud_check_exits_2_on_configuration_and_3_on_cloud_errors() {
+    let target = Target::fake().await;
+    let fake = fake(&target);
+    let path = target.dir().join("clouds.yaml");
+    let unreachable = fake
+        .clouds_yaml("down", PASSWORD)
+        .replace("clouds:\n", "")
+        .replace(&fake.url(), "http://127.0.0.1:9");
+    let bad = fake.clouds_yaml("bad", "wrong").replace("clouds:\n", "");
+    std::fs::write(
+        &path,
+        fake.clouds_yaml("fake", PASSWORD) + &bad + &unreachable,
+    )
+    .unwrap();
+
+    let stderr = cloud_check(&target, &["--os-cloud", "nosuch"], 2).stderr;
+    assert!(stderr.contains("no cloud named \"nosuch\""), "{stderr}");
+    assert!(
+        stderr.contains("hint:") && stderr.contains("fake"),
+        "{stderr}"
+    );
+
+    let rejected = cloud_check(&target, &["--os-cloud", "bad", "--output", "json"], 3);
+    let report: Value = serde_json::from_str(&rejected.stderr).unwrap();
+    assert!(
+        report["error"]
+            .as_str()
+            .unwrap()
+            .contains("credentials rejected"),
+        "{report}"
+    );
+    assert_eq!(report["exit_code"], 3);
+
+    let stderr = cloud_check(&target, &["--os-cloud", "down"], 3).stderr;
+    assert!(stderr.contains("auth_url unreachable"), "{stderr}");
+
+    // No cloud named anywhere and no OS_AUTH_URL.
+    let stderr = cloud_check(&target, &[], 2).stderr;
+    assert!(stderr.contains("no cloud configured"), "{stderr}");
+
+    // A clouds.yaml that is not YAML.
+    std::fs::write(&path, "clouds: [unclosed").unwrap();
+    let stderr = cloud_check(&target, &["--os-cloud", "fake"], 2).stderr;
+    assert!(stderr.contains("clouds.yaml"), "{stderr}");
+}

@@ -377,3 +377,86 @@ async fn rpc_cloud_check_exits_2_on_configuration_and_3_on_cloud_errors() {
     let stderr = cloud_check(&target, &["--os-cloud", "fake"], 2).stderr;
     assert!(stderr.contains("clouds.yaml"), "{stderr}");
 }
+
+#[tokio::test]
+async fn rpc_cloud_check_finds_clouds_yaml_secure_yaml_app_credentials_and_os_variables() {
+    use crate::support::fake_cloud::{APP_CRED_ID, APP_CRED_SECRET, PROJECT, REGION, USER};
+    let target = Target::fake().await;
+    let fake = fake(&target);
+
+    // ./clouds.yaml without the password, secure.yaml under $XDG_CONFIG_HOME/openstack with it.
+    let run = rpc();
+    let public = fake
+        .clouds_yaml("split", PASSWORD)
+        .replace(&format!("      password: {PASSWORD}\n"), "");
+    assert!(!public.contains(PASSWORD));
+    run.file("clouds.yaml", &public, 0o644);
+    run.file(
+        "config/openstack/secure.yaml",
+        &format!("clouds:\n  split:\n    auth:\n      password: {PASSWORD}\n"),
+        0o600,
+    );
+    let out = run
+        .args(["cloud", "check", "--os-cloud", "split", "--output", "json"])
+        .run(0);
+    assert!(
+        out.stdout.contains("\"microversion\": \"2.95\""),
+        "{}",
+        out.stdout
+    );
+
+    // An application credential.
+    let path = target.dir().join("clouds.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "clouds:\n  appcred:\n    auth_type: v3applicationcredential\n    auth:\n      \
+             auth_url: {}\n      application_credential_id: {APP_CRED_ID}\n      \
+             application_credential_secret: {APP_CRED_SECRET}\n    region_name: {REGION}\n",
+            fake.auth_url()
+        ),
+    )
+    .unwrap();
+    cloud_check(&target, &["--os-cloud", "appcred"], 0);
+
+    // No cloud named: the OS_* variables.
+    let out = rpc()
+        .env("OS_AUTH_URL", fake.auth_url())
+        .env("OS_USERNAME", USER)
+        .env("OS_PASSWORD", PASSWORD)
+        .env("OS_PROJECT_NAME", PROJECT)
+        .env("OS_USER_DOMAIN_NAME", "Default")
+        .env("OS_PROJECT_DOMAIN_NAME", "Default")
+        .env("OS_REGION_NAME", REGION)
+        .args(["cloud", "check", "--output", "json"])
+        .run(0);
+    let report: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["source"], "the OS_* variables");
+}
+
+#[tokio::test]
+async fn rpc_cloud_check_goes_through_the_http_proxy() {
+    let target = Target::fake().await;
+    let fake = fake(&target);
+    // The auth URL does not resolve: only the proxy (the fake itself) can answer it.
+    let yaml = fake
+        .clouds_yaml("proxied", PASSWORD)
+        .replace(&fake.url(), "http://cloud.invalid");
+    std::fs::write(target.dir().join("clouds.yaml"), yaml).unwrap();
+    let proxied = |no_proxy: &str, code: i32| {
+        rpc()
+            .env("OS_CLIENT_CONFIG_FILE", target.dir().join("clouds.yaml"))
+            .env("HTTP_PROXY", fake.url())
+            .env("NO_PROXY", no_proxy)
+            .args(["cloud", "check", "--os-cloud", "proxied"])
+            .run(code)
+    };
+    proxied("example.org", 0);
+    assert_eq!(fake.count_path("POST", "/identity/v3/auth/tokens"), 1);
+    let out = proxied("cloud.invalid", 3);
+    assert!(
+        out.stderr.contains("auth_url unreachable"),
+        "{}",
+        out.stderr
+    );
+}

@@ -76,7 +76,7 @@ fn normalised(rule: &Rule) -> Rule {
 
 /// Makes sure the owner's security group `<prefix>-<kind>-<token>` exists with at least
 /// `rules`: creates it if missing, adds missing rules, and deletes duplicates of the group
-/// (keeping the oldest). A group of that name that rpc does not own is never adopted or
+/// (keeping the oldest, and of equally old ones the one with most rules). A group of that name that rpc does not own is never adopted or
 /// touched: that is a [`CloudError::Conflict`].
 pub async fn ensure_security_group<C: Cloud + ?Sized>(
     cloud: &C,
@@ -98,7 +98,15 @@ pub async fn ensure_security_group<C: Cloud + ?Sized>(
                 .into(),
         });
     }
-    ours.sort_by(|a, b| (&a.created, &a.id).cmp(&(&b.created, &b.id)));
+    // Oldest first; Neutron's timestamps have one-second resolution, so between groups made in
+    // the same second keep the one with more rules (the one already set up).
+    ours.sort_by(|a, b| {
+        (&a.created, std::cmp::Reverse(a.rules.len()), &a.id).cmp(&(
+            &b.created,
+            std::cmp::Reverse(b.rules.len()),
+            &b.id,
+        ))
+    });
     let mut group = if ours.is_empty() {
         cloud
             .create_security_group(&name, description, &owner.tags())

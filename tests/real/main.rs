@@ -1,4 +1,5 @@
-//! Real-service tests: PostgreSQL on 127.0.0.1:5432 (and, later, the local OpenStack).
+//! Real-service tests: PostgreSQL on 127.0.0.1:5432, and the OpenStack control plane that
+//! `scripts/openstack-dev up` runs on 127.0.0.1 (its clouds.yaml in `$RPC_OPENSTACK_DIR`).
 //!
 //! Built and run only with `--features real-tier` (`.ci/run` does). A test fails, never skips,
 //! when its service is unreachable.
@@ -16,7 +17,14 @@ mod fake_github;
 #[path = "../support/server.rs"]
 mod server;
 
+#[path = "../support/fake_cloud.rs"]
+mod fake_cloud;
+
+#[path = "../support/cloud_suite.rs"]
+mod cloud_suite;
+
 mod support;
 
+mod cloud;
 mod serve;
 mod store;

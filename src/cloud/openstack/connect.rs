@@ -148,6 +148,10 @@ pub async fn connect(
     located: &Located,
     transfer_timeout: Duration,
 ) -> Result<AsyncOpenStack, CloudError> {
+    // openstack_sdk finds auth methods through `inventory`; the anchors that should keep its
+    // plugin crates linked are not generated in a crates.io build, so without a reference the
+    // application-credential method is dropped at link time ("not a supported type").
+    std::hint::black_box(&openstack_sdk_auth_applicationcredential::ANCHOR);
     let session = AsyncOpenStack::builder(&located.config)
         .disable_auth_cache(true)
         .http_timeout(transfer_timeout)

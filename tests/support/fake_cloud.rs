@@ -531,10 +531,16 @@ fn error(service: &str, status: u16, message: &str) -> Reply {
             status,
             json!({"error": {"code": status, "title": title(status), "message": message}}),
         ),
+        // Glance answers errors as webob's HTML page, not JSON (seen on Glance 25).
         _ => Reply {
             status,
-            body: format!("{status} {}\n\n{message}\n\n", title(status)).into_bytes(),
-            content_type: "text/plain",
+            body: format!(
+                "<html>\n <head>\n  <title>{status} {title}</title>\n </head>\n <body>\n  \
+                 <h1>{status} {title}</h1>\n  {message}<br /><br />\n\n\n\n </body>\n</html>",
+                title = title(status)
+            )
+            .into_bytes(),
+            content_type: "text/html; charset=UTF-8",
             headers: vec![],
         },
     }

@@ -171,7 +171,7 @@ pub fn run(cli: &Cli) -> Result<ExitStatus, Error> {
                 })
                 .collect();
             let config = Config::load(&inputs(&cli.global, overrides)?)?;
-            let settings = OpenStackSettings::from_config(&config.sections.openstack, None)?;
+            let settings = OpenStackSettings::from_config(&config.sections.openstack)?;
             let report = runtime()?.block_on(cloud::check::check(
                 &settings,
                 &config.sections.runners.prefix,

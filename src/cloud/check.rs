@@ -28,8 +28,10 @@ pub struct CloudReport {
     pub networks: Vec<Network>,
     /// Images visible to the project, newest first.
     pub images: Vec<Image>,
-    /// Nova's absolute limits and usage, or why they could not be read.
-    pub limits: Result<BTreeMap<String, i64>, String>,
+    /// Nova's absolute limits and usage.
+    pub limits: Option<BTreeMap<String, i64>>,
+    /// Why the limits could not be read, if they could not.
+    pub limits_error: Option<String>,
     /// What rpc owns under the configured prefix.
     pub owned: Owned,
     /// Requests sent for this report, per service.
@@ -53,24 +55,30 @@ pub struct Owned {
 
 /// Connects and gathers the report; resources rpc owns are those under `prefix`.
 pub async fn check(settings: &OpenStackSettings, prefix: &str) -> Result<CloudReport, CloudError> {
+    let owners = KINDS
+        .iter()
+        .map(|kind| Ownership::new(prefix, *kind))
+        .collect::<Result<Vec<_>, _>>()?;
     let cloud = OpenStackCloud::connect(settings).await?;
     let mut flavors = cloud.list_flavors().await?;
     flavors.sort_by_key(|f| (f.vcpus, f.ram_mb, f.disk_gb));
     let networks = cloud.list_networks().await?;
     let images = cloud.list_images_all().await?;
-    let limits = cloud.compute_limits().await.map_err(|err| err.to_string());
+    let (limits, limits_error) = match cloud.compute_limits().await {
+        Ok(limits) => (Some(limits), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
     let groups = cloud.list_security_groups().await?;
     let mut owned = Owned {
         prefix: prefix.to_owned(),
         ..Owned::default()
     };
-    for kind in KINDS {
-        let owner = Ownership::new(prefix, *kind)?;
-        owned.servers.extend(cloud.list_servers(&owner).await?);
+    for owner in &owners {
+        owned.servers.extend(cloud.list_servers(owner).await?);
         owned
             .images
             .extend(images.iter().filter(|i| owner.owns_image(i)).cloned());
-        owned.keypairs.extend(cloud.list_keypairs(&owner).await?);
+        owned.keypairs.extend(cloud.list_keypairs(owner).await?);
         owned.security_groups.extend(
             groups
                 .iter()
@@ -87,6 +95,7 @@ pub async fn check(settings: &OpenStackSettings, prefix: &str) -> Result<CloudRe
         networks,
         images,
         limits,
+        limits_error,
         owned,
         requests: cloud.request_counts(),
     })

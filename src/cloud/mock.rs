@@ -241,6 +241,7 @@ impl Cloud for MockCloud {
             created: Some(id.clone()),
             id,
             name: name.into(),
+            description: String::new(),
             tags: tags.to_vec(),
             rules: vec![],
         };

@@ -213,6 +213,7 @@ mod tests {
         let mut group = SecurityGroup {
             id: "g".into(),
             name: "runner-1-runner-default".into(),
+            description: String::new(),
             tags: o.tags(),
             rules: vec![],
             created: None,

@@ -341,6 +341,8 @@ pub struct SecurityGroup {
     pub id: String,
     /// The name.
     pub name: String,
+    /// The description.
+    pub description: String,
     /// Tags (ownership: `rpc-prefix:<prefix>`, `rpc-kind:<kind>`).
     pub tags: Vec<String>,
     /// Its rules.

@@ -91,15 +91,19 @@ fn write_human(out: &mut impl Write, report: &CloudReport) -> io::Result<()> {
         )?;
     }
 
-    match &report.limits {
-        Ok(limits) => {
+    match (&report.limits, &report.limits_error) {
+        (Some(limits), _) => {
             let mut quotas = table(&["LIMIT", "VALUE"]);
             for (name, value) in limits {
                 quotas.add_row([name.clone(), value.to_string()]);
             }
             writeln!(out, "\ncompute limits\n{quotas}")?;
         }
-        Err(why) => writeln!(out, "\ncompute limits: unavailable ({why})")?,
+        (None, why) => writeln!(
+            out,
+            "\ncompute limits: unavailable ({})",
+            why.as_deref().unwrap_or("not reported")
+        )?,
     }
 
     let owned = &report.owned;

@@ -212,7 +212,8 @@ pub async fn server_lifecycle(target: &Target) {
     let listed = cloud.list_servers(&owner).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0].id, made.id);
-    cloud.console_output(&made.id, Some(10)).await.unwrap();
+    let console = cloud.console_output(&made.id, Some(10)).await.unwrap();
+    assert!(!console.is_empty());
 
     cloud.stop_server(&made.id).await.unwrap();
     wait::server_status(
@@ -224,6 +225,8 @@ pub async fn server_lifecycle(target: &Target) {
     )
     .await
     .unwrap();
+    // Stopping a stopped server (a retry whose first answer was lost) is not an error.
+    cloud.stop_server(&made.id).await.unwrap();
     let image_spec = ImageSpec::new(&owner, "snap", BTreeMap::new());
     let snapshot = cloud.snapshot_server(&made.id, &image_spec).await.unwrap();
     let image = wait::image_active(&cloud, &snapshot, target.build_timeout, QUICK)
@@ -365,10 +368,37 @@ pub async fn security_group_idempotence(target: &Target) {
     cloud.delete_security_group(&first.id).await.unwrap();
 }
 
-/// Servers that share our name prefix but not our metadata are never listed as ours.
+/// Servers and images that share our name prefix but not our metadata or properties are never
+/// listed as ours.
 pub async fn ownership_filtering(target: &Target) {
     let cloud = target.connect().await;
     let owner = Ownership::new(unique_prefix(), "runner").unwrap();
+    let file = target.dir().join("tiny.img");
+    std::fs::write(&file, b"tiny").unwrap();
+    let our_image = ImageSpec::new(&owner, "img", BTreeMap::new());
+    let mut foreign_image = ImageSpec::new(&owner, "img2", BTreeMap::new());
+    foreign_image
+        .properties
+        .insert("rpc-prefix".into(), format!("{}-x", owner.prefix()));
+    let mut bare_image = ImageSpec::new(&owner, "img3", BTreeMap::new());
+    bare_image.properties.clear();
+    let mut image_ids = Vec::new();
+    for spec in [&our_image, &foreign_image, &bare_image] {
+        let made = cloud
+            .upload_image(spec, ImageSource::File(file.clone()))
+            .await
+            .unwrap();
+        image_ids.push(made.id);
+    }
+    let images = cloud.list_images(&owner).await.unwrap();
+    assert_eq!(
+        images.iter().map(|i| &i.name).collect::<Vec<_>>(),
+        [&our_image.name]
+    );
+    for id in &image_ids {
+        cloud.delete_image(id).await.unwrap();
+    }
+
     let ours = ServerSpec::new(
         &owner,
         "ours",

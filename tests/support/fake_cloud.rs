@@ -155,6 +155,7 @@ struct St {
     subnets: Vec<Value>,
     flavors: Vec<Value>,
     faults: Vec<Fault>,
+    max_limit: usize,
     log: Vec<Logged>,
 }
 
@@ -243,6 +244,7 @@ impl FakeCloud {
             })],
             flavors,
             faults: Vec::new(),
+            max_limit: 1000,
             log: Vec::new(),
         }));
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -310,6 +312,12 @@ impl FakeCloud {
         self.st()
             .fail_builds
             .push((name_contains.into(), message.into()));
+    }
+
+    /// The most items one page of a list holds (Nova's `[api]max_limit`, Glance's
+    /// `api_limit_max`); 1000 by default.
+    pub fn set_max_limit(&self, max: usize) {
+        self.st().max_limit = max;
     }
 
     /// Injects a fault.
@@ -544,6 +552,78 @@ fn error(service: &str, status: u16, message: &str) -> Reply {
             headers: vec![],
         },
     }
+}
+
+/// Nova's `name` filter is a regular expression; the fake knows `^` and `$` anchors.
+fn name_matches(pattern: &str, name: &str) -> bool {
+    let body = pattern.trim_start_matches('^').trim_end_matches('$');
+    match (pattern.starts_with('^'), pattern.ends_with('$')) {
+        (true, true) => name == body,
+        (true, false) => name.starts_with(body),
+        (false, true) => name.ends_with(body),
+        (false, false) => name.contains(body),
+    }
+}
+
+/// A page of items, and the next page's marker and limit when more follow.
+type Page = (Vec<Value>, Option<(String, usize)>);
+
+/// One page of `items`, as the APIs page: at most `limit` (capped by the fake's `max_limit`)
+/// items after the one whose marker is `marker`; and the next page's marker and limit when more
+/// follow. An unknown marker is an error, as in Nova and Glance.
+fn page(
+    items: Vec<Value>,
+    req: &Req,
+    max_limit: usize,
+    marker_of: fn(&Value) -> Option<&str>,
+) -> Result<Page, String> {
+    let limit = req
+        .query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(max_limit)
+        .min(max_limit);
+    let start = match req.query.get("marker") {
+        Some(marker) => {
+            items
+                .iter()
+                .position(|item| marker_of(item) == Some(marker.as_str()))
+                .ok_or_else(|| format!("marker [{marker}] not found"))?
+                + 1
+        }
+        None => 0,
+    };
+    let rest: Vec<Value> = items.into_iter().skip(start).collect();
+    let more = rest.len() > limit;
+    let page: Vec<Value> = rest.into_iter().take(limit).collect();
+    let next = page
+        .last()
+        .filter(|_| more || page.len() == limit)
+        .and_then(|last| marker_of(last))
+        .map(|marker| (marker.to_owned(), limit));
+    Ok((page, next))
+}
+
+/// A Nova list page: `{key: [...], "<key>_links": [{"rel": "next", …}]}` when the page is full.
+fn nova_page(
+    st: &St,
+    req: &Req,
+    key: &str,
+    items: Vec<Value>,
+    marker_of: fn(&Value) -> Option<&str>,
+) -> Reply {
+    let (items, next) = match page(items, req, st.max_limit, marker_of) {
+        Ok(page) => page,
+        Err(message) => return error("compute", 400, &message),
+    };
+    let mut body = json!({ key: items });
+    if let Some((marker, limit)) = next {
+        body[format!("{key}_links")] = json!([{
+            "rel": "next",
+            "href": format!("{}/compute/v2.1/{key}?limit={limit}&marker={marker}", st.base),
+        }]);
+    }
+    Reply::json(200, body)
 }
 
 fn title(status: u16) -> &'static str {
@@ -913,15 +993,10 @@ fn compute(st: &mut St, req: &Req, segs: &[&str], version: (u32, u32)) -> Reply 
             let list: Vec<Value> = st
                 .servers
                 .iter()
-                .filter(|s| {
-                    name.is_none_or(|n| {
-                        s.name
-                            .contains(n.trim_start_matches('^').trim_end_matches('$'))
-                    })
-                })
+                .filter(|s| name.is_none_or(|n| name_matches(n, &s.name)))
                 .map(|s| server_json(st, s, version))
                 .collect();
-            Reply::json(200, json!({"servers": list}))
+            nova_page(st, req, "servers", list, |v| v["id"].as_str())
         }
         ("POST", ["servers"]) => create_server(st, &req.json()),
         ("GET", ["servers", id]) => match st.servers.iter().find(|s| s.id == *id) {
@@ -947,7 +1022,8 @@ fn compute(st: &mut St, req: &Req, segs: &[&str], version: (u32, u32)) -> Reply 
         }
         ("POST", ["servers", id, "action"]) => server_action(st, id, &req.json(), version),
         ("GET", ["flavors"] | ["flavors", "detail"]) => {
-            Reply::json(200, json!({"flavors": st.flavors}))
+            let list = st.flavors.clone();
+            nova_page(st, req, "flavors", list, |v| v["id"].as_str())
         }
         ("GET", ["os-keypairs"]) => {
             let list: Vec<Value> = st
@@ -955,7 +1031,7 @@ fn compute(st: &mut St, req: &Req, segs: &[&str], version: (u32, u32)) -> Reply 
                 .iter()
                 .map(|(n, k)| json!({"keypair": keypair_json(n, k)}))
                 .collect();
-            Reply::json(200, json!({"keypairs": list}))
+            nova_page(st, req, "keypairs", list, |v| v["keypair"]["name"].as_str())
         }
         ("POST", ["os-keypairs"]) => {
             let body = req.json();
@@ -1138,13 +1214,17 @@ fn server_action(st: &mut St, id: &str, body: &Value, version: (u32, u32)) -> Re
         let image_id = st.uuid();
         let created_at = st.stamp();
         let delay = st.build_delay;
+        // Nova records where a snapshot came from in these properties.
+        let mut properties = create["metadata"].as_object().cloned().unwrap_or_default();
+        properties.insert("image_type".into(), json!("snapshot"));
+        properties.insert("instance_uuid".into(), json!(st.servers[index].id));
         st.images.push(FakeImage {
             id: image_id.clone(),
             name: name.into(),
             status: "saving".into(),
             disk_format: Some("qcow2".into()),
             container_format: Some("bare".into()),
-            properties: create["metadata"].as_object().cloned().unwrap_or_default(),
+            properties,
             data: Some(b"snapshot".to_vec()),
             active_at: Some(Instant::now() + delay),
             created_at,
@@ -1241,10 +1321,16 @@ fn image(st: &mut St, req: &Req, segs: &[&str]) -> Reply {
                 .collect();
             list.sort_by(|a, b| b.created_at.cmp(&a.created_at));
             let images: Vec<Value> = list.iter().map(|i| image_json(i, &base)).collect();
-            Reply::json(
-                200,
-                json!({"images": images, "schema": "/v2/schemas/images", "first": "/v2/images"}),
-            )
+            let (images, next) = match page(images, req, st.max_limit, |v| v["id"].as_str()) {
+                Ok(page) => page,
+                Err(message) => return error("image", 400, &message),
+            };
+            let mut body =
+                json!({"images": images, "schema": "/v2/schemas/images", "first": "/v2/images"});
+            if let Some((marker, limit)) = next {
+                body["next"] = json!(format!("/v2/images?limit={limit}&marker={marker}"));
+            }
+            Reply::json(200, body)
         }
         ("POST", ["images"]) => {
             let body = req.json();

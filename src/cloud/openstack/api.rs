@@ -39,7 +39,8 @@ impl Service {
 /// Whether a request may be sent again after a transient failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Retry {
-    /// Reads, deletes, state changes: repeating them is harmless.
+    /// Reads and deletes (repeating them is harmless), and actions whose repetition the caller
+    /// handles (stopping a stopped server answers 409).
     Idempotent,
     /// Creates: sent once; the caller looks the resource up by name before trying again.
     Once,
@@ -64,11 +65,6 @@ impl Caller {
             timeout,
             counts: Mutex::new(BTreeMap::new()),
         }
-    }
-
-    /// The per-call timeout.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 
     /// Records `n` requests made outside [`Caller::call`] (authentication, version discovery).
@@ -148,7 +144,17 @@ impl Caller {
         self.count(service, 1);
         match tokio::time::timeout(timeout, request).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(err)) => Err(classify(service, resource, err)),
+            Ok(Err(err)) => Err(match classify(service, resource, err) {
+                // The HTTP client's own timeout (the session's, for transfers).
+                CloudError::Timeout {
+                    resource, state, ..
+                } => CloudError::Timeout {
+                    resource,
+                    state,
+                    waited: timeout,
+                },
+                other => other,
+            }),
             Err(_) => Err(CloudError::Timeout {
                 resource: resource.to_owned(),
                 state: NO_ANSWER.into(),

@@ -183,7 +183,6 @@ fn auth_error(config: &CloudConfig, err: &openstack_sdk::OpenStackError) -> Clou
         .as_ref()
         .and_then(|auth| auth.auth_url.clone())
         .unwrap_or_else(|| "(none)".into());
-    let text = format!("{err:?}");
     match err {
         E::Discovery { .. } | E::Communication { .. } => CloudError::Auth {
             detail: format!("auth_url unreachable: {auth_url} ({err})"),
@@ -197,7 +196,9 @@ fn auth_error(config: &CloudConfig, err: &openstack_sdk::OpenStackError) -> Clou
                    application_credential_id/secret in clouds.yaml or secure.yaml"
                 .into(),
         },
-        _ if text.contains("401") || text.contains("Unauthorized") => CloudError::Auth {
+        E::AuthError {
+            source: openstack_sdk::AuthError::Identity(identity),
+        } if identity.code == 401 => CloudError::Auth {
             detail: format!("credentials rejected by {auth_url}"),
             hint: "check the user name, password (or application credential), project and \
                    domains in clouds.yaml or secure.yaml"

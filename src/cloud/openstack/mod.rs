@@ -20,12 +20,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
-use http::HeaderValue;
+use http::{HeaderName, HeaderValue};
 use openstack_sdk::AsyncOpenStack;
 use openstack_sdk::api::compute::v2 as nova;
 use openstack_sdk::api::image::v2 as glance;
 use openstack_sdk::api::network::v2 as neutron;
-use openstack_sdk::api::{AsyncClient, QueryAsync, RestClient, ignore, raw, raw_with_body};
+use openstack_sdk::api::{
+    AsyncClient, QueryAsync, RestClient, RestEndpoint, ignore, raw, raw_with_body,
+};
 use openstack_sdk::types::{BoxedAsyncRead, ServiceType};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -37,7 +39,7 @@ use super::error::CloudError;
 use super::ownership::Ownership;
 use super::types::{
     Flavor, Image, ImageSource, ImageSpec, ImageStatus, Keypair, Network, Rule, SecurityGroup,
-    SecurityGroupRule, Server, ServerSpec, Subnet,
+    SecurityGroupRule, Server, ServerSpec, ServerStatus, Subnet,
 };
 use super::{Cloud, CloudFuture};
 
@@ -81,11 +83,8 @@ pub struct OpenStackSettings {
 }
 
 impl OpenStackSettings {
-    /// Settings from the `[openstack]` section, with `cloud` overriding `openstack.cloud`.
-    pub fn from_config(
-        config: &crate::config::OpenStackConfig,
-        cloud: Option<&str>,
-    ) -> Result<Self, CloudError> {
+    /// Settings from the `[openstack]` section and `OS_CLIENT_CONFIG_FILE`.
+    pub fn from_config(config: &crate::config::OpenStackConfig) -> Result<Self, CloudError> {
         let max_microversion =
             Microversion::parse(&config.max_microversion).ok_or_else(|| CloudError::Config {
                 detail: format!(
@@ -95,7 +94,7 @@ impl OpenStackSettings {
                 hint: "use a Nova microversion such as 2.95".into(),
             })?;
         Ok(Self {
-            cloud: cloud.map(str::to_owned).or_else(|| config.cloud.clone()),
+            cloud: config.cloud.clone(),
             clouds_file: connect::clouds_file_from_env(),
             max_microversion,
             timeout: config.timeout,
@@ -134,9 +133,6 @@ impl std::fmt::Debug for OpenStackCloud {
     }
 }
 
-/// The `OpenStack-API-Version` header name.
-const API_VERSION: &str = "openstack-api-version";
-
 impl OpenStackCloud {
     /// Finds the configuration, authenticates, discovers the service versions and negotiates the
     /// Nova microversion.
@@ -149,8 +145,14 @@ impl OpenStackCloud {
         )
         .await
         .map_err(|_| CloudError::Auth {
-            detail: "the identity service did not answer in time".into(),
-            hint: "check auth.auth_url in clouds.yaml and HTTPS_PROXY/NO_PROXY".into(),
+            detail: format!(
+                "the cloud did not answer in {}s while rpc authenticated and discovered its \
+                 services",
+                settings.timeout.as_secs()
+            ),
+            hint: "check auth.auth_url in clouds.yaml, the catalog's endpoints, and \
+                   HTTPS_PROXY/NO_PROXY"
+                .into(),
         })??;
         // The identity version document and one token request, then one version document per
         // service.
@@ -244,26 +246,16 @@ impl OpenStackCloud {
     /// The project's absolute compute limits and usage (`maxTotalInstances`,
     /// `totalInstancesUsed`, …), as Nova reports them.
     pub async fn compute_limits(&self) -> Result<BTreeMap<String, i64>, CloudError> {
-        let value: Value = self
-            .caller
-            .call(
+        let request = nova::limit::list_21::Request::builder()
+            .header(API_VERSION, self.compute_header.clone())
+            .build()
+            .map_err(invalid_request)?;
+        let value = self
+            .send(
                 Service::Compute,
                 "compute limits",
                 Retry::Idempotent,
-                || {
-                    let request = nova::limit::list_21::Request::builder()
-                        .header(
-                            http::HeaderName::from_static(API_VERSION),
-                            self.compute_header.clone(),
-                        )
-                        .build();
-                    async move {
-                        request
-                            .map_err(builder_error)?
-                            .query_async(&self.session)
-                            .await
-                    }
-                },
+                &request,
             )
             .await?;
         Ok(value
@@ -285,110 +277,96 @@ impl OpenStackCloud {
 
     /// Every security group the project can see, with their rules.
     pub async fn list_security_groups(&self) -> Result<Vec<SecurityGroup>, CloudError> {
+        let request = neutron::security_group::list::Request::builder()
+            .build()
+            .map_err(invalid_request)?;
         let value = self
-            .json(
+            .send(
                 Service::Network,
                 "security groups",
                 Retry::Idempotent,
-                || {
-                    neutron::security_group::list::Request::builder()
-                        .build()
-                        .map_err(builder_error_cloud)
-                },
+                &request,
             )
             .await?;
         wire::all(wire::items(&value, "security_groups"), wire::security_group)
     }
 
-    /// Sends one JSON request built by `build`, with the compute header for Nova requests.
-    async fn json<F, E>(
+    /// Sends one request and reads its JSON answer.
+    async fn send<E>(
         &self,
         service: Service,
         resource: &str,
         retry: Retry,
-        build: F,
+        endpoint: &E,
     ) -> Result<Value, CloudError>
     where
-        F: Fn() -> Result<E, CloudError>,
-        E: openstack_sdk::api::RestEndpoint + Sync + Send,
+        E: RestEndpoint + Sync + Send,
     {
         self.caller
-            .call(service, resource, retry, || async {
-                let endpoint = build().map_err(|err| openstack_sdk::api::ApiError::Session {
-                    msg: err.to_string(),
-                })?;
-                endpoint.query_async(&self.session).await
+            .call(service, resource, retry, || {
+                endpoint.query_async(&self.session)
             })
             .await
     }
 
-    /// Sends one request whose answer has no body worth reading (deletes, actions).
-    async fn no_body<F, E>(
-        &self,
-        service: Service,
-        resource: &str,
-        build: F,
-    ) -> Result<(), CloudError>
+    /// Sends one idempotent request whose answer has no body worth reading (deletes, actions).
+    async fn act<E>(&self, service: Service, resource: &str, endpoint: E) -> Result<(), CloudError>
     where
-        F: Fn() -> Result<E, CloudError>,
-        E: openstack_sdk::api::RestEndpoint + Sync + Send,
+        E: RestEndpoint + Sync + Send,
     {
+        let endpoint = ignore(endpoint);
         self.caller
-            .call(service, resource, Retry::Idempotent, || async {
-                let endpoint = build().map_err(|err| openstack_sdk::api::ApiError::Session {
-                    msg: err.to_string(),
-                })?;
-                ignore(endpoint).query_async(&self.session).await
+            .call(service, resource, Retry::Idempotent, || {
+                endpoint.query_async(&self.session)
             })
             .await
     }
 
-    /// Every page of a list: `build(marker)` builds one page's request.
+    /// Every page of a list, following the API's own links to the next page (`<key>_links` in
+    /// Nova, `next` in Glance). `build(marker)` builds one page's request; `marker_of` reads an
+    /// item's marker (its id; a keypair's name).
     async fn list_pages<F, E>(
         &self,
         service: Service,
         resource: &str,
         key: &str,
+        marker_of: fn(&Value) -> Option<&str>,
         build: F,
     ) -> Result<Vec<Value>, CloudError>
     where
         F: Fn(Option<&str>) -> Result<E, CloudError>,
-        E: openstack_sdk::api::RestEndpoint + Sync + Send,
+        E: RestEndpoint + Sync + Send,
     {
         let mut all = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let page = self
-                .json(service, resource, Retry::Idempotent, || {
-                    build(marker.as_deref())
+            let endpoint = raw(build(marker.as_deref())?);
+            let response = self
+                .caller
+                .call(service, resource, Retry::Idempotent, || {
+                    endpoint.query_async(&self.session)
                 })
                 .await?;
-            let items = wire::items(&page, key).to_vec();
-            let full = items.len() >= PAGE as usize;
-            marker = items.last().and_then(|last| {
-                last.get(key.trim_end_matches('s'))
-                    .unwrap_or(last)
-                    .get("id")
-                    .or_else(|| last.get("name"))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-            all.extend(items);
-            if !full || marker.is_none() {
-                return Ok(all);
+            let page: Value =
+                serde_json::from_slice(response.body()).map_err(|err| CloudError::Unexpected {
+                    resource: resource.to_owned(),
+                    detail: format!("the answer is not JSON: {err}"),
+                })?;
+            let items = wire::items(&page, key);
+            let next = items.last().and_then(marker_of).map(str::to_owned);
+            all.extend(items.iter().cloned());
+            match next {
+                Some(next) if wire::has_next_page(&page, key) && marker.as_ref() != Some(&next) => {
+                    marker = Some(next);
+                }
+                _ => return Ok(all),
             }
         }
     }
 
-    fn compute_version(&self) -> (http::HeaderName, HeaderValue) {
-        (
-            http::HeaderName::from_static(API_VERSION),
-            self.compute_header.clone(),
-        )
-    }
-
     /// Sends a create once; after a transient failure, adopts what `lookup` finds (the cloud
-    /// made it before the answer was lost) or tries again, up to three times in all.
+    /// made it before the answer was lost; after a timeout it is looked for twice, a few seconds
+    /// apart, as the cloud may still be committing it) or tries again, up to three times in all.
     async fn create_once<T, C, CF, L, LF>(&self, create: C, lookup: L) -> Result<T, CloudError>
     where
         C: Fn() -> CF,
@@ -398,33 +376,37 @@ impl OpenStackCloud {
     {
         let mut attempt = 1;
         loop {
-            match create().await {
+            let err = match create().await {
                 Ok(made) => return Ok(made),
-                Err(err) if err.is_transient() && attempt < 3 => {
-                    tracing::info!(error = %err, "create failed; looking for what the cloud made");
-                    if let Some(found) = lookup().await? {
-                        return Ok(found);
-                    }
-                    attempt += 1;
-                }
+                Err(err) if err.is_transient() && attempt < 3 => err,
                 Err(err) => return Err(err),
+            };
+            tracing::info!(error = %err, "create failed; looking for what the cloud made");
+            if let Some(found) = lookup().await? {
+                return Ok(found);
             }
+            if matches!(err, CloudError::Timeout { .. }) {
+                tokio::time::sleep(ADOPT_GRACE).await;
+                if let Some(found) = lookup().await? {
+                    return Ok(found);
+                }
+            }
+            attempt += 1;
         }
     }
 
     async fn servers_named(&self, pattern: &str) -> Result<Vec<Server>, CloudError> {
         let values = self
-            .list_pages(Service::Compute, "servers", "servers", |marker| {
+            .list_pages(Service::Compute, "servers", "servers", by_id, |marker| {
                 let mut request = nova::server::list_detailed_21::Request::builder();
                 request.name(pattern.to_owned()).limit(PAGE);
                 if let Some(marker) = marker {
                     request.marker(marker.to_owned());
                 }
-                let (name, value) = self.compute_version();
                 request
-                    .header(name, value)
+                    .header(API_VERSION, self.compute_header.clone())
                     .build()
-                    .map_err(builder_error_cloud)
+                    .map_err(invalid_request)
             })
             .await?;
         wire::all(&values, wire::server)
@@ -432,7 +414,7 @@ impl OpenStackCloud {
 
     async fn all_images(&self, name: Option<&str>) -> Result<Vec<Image>, CloudError> {
         let values = self
-            .list_pages(Service::Image, "images", "images", |marker| {
+            .list_pages(Service::Image, "images", "images", by_id, |marker| {
                 let mut request = glance::image::list::Request::builder();
                 request.limit(PAGE as i32);
                 if let Some(name) = name {
@@ -441,7 +423,7 @@ impl OpenStackCloud {
                 if let Some(marker) = marker {
                     request.marker(marker.to_owned());
                 }
-                request.build().map_err(builder_error_cloud)
+                request.build().map_err(invalid_request)
             })
             .await?;
         let mut images = wire::all(&values, wire::image)?;
@@ -450,46 +432,64 @@ impl OpenStackCloud {
     }
 
     async fn tag_group(&self, id: &str, tags: &[String]) -> Result<(), CloudError> {
-        self.json(
+        let request = neutron::security_group::tag::replace::Request::builder()
+            .security_group_id(id.to_owned())
+            .tags(tags.iter().cloned().map(Into::into).collect::<Vec<_>>())
+            .build()
+            .map_err(invalid_request)?;
+        self.send(
             Service::Network,
             &format!("tags of security group {id}"),
             Retry::Idempotent,
-            || {
-                neutron::security_group::tag::replace::Request::builder()
-                    .security_group_id(id.to_owned())
-                    .tags(tags.iter().cloned().map(Into::into).collect::<Vec<_>>())
-                    .build()
-                    .map_err(builder_error_cloud)
-            },
+            &request,
         )
         .await
         .map(drop)
     }
 }
 
-fn builder_error(
-    err: impl std::fmt::Display,
-) -> openstack_sdk::api::ApiError<openstack_sdk::RestError> {
-    openstack_sdk::api::ApiError::Session {
-        msg: format!("building the request: {err}"),
-    }
+/// The `OpenStack-API-Version` header, sent with every compute request.
+const API_VERSION: HeaderName = HeaderName::from_static("openstack-api-version");
+
+/// How long to wait before looking again for a resource whose create timed out.
+const ADOPT_GRACE: Duration = Duration::from_secs(2);
+
+fn by_id(item: &Value) -> Option<&str> {
+    item.get("id").and_then(Value::as_str)
 }
 
-fn builder_error_cloud(err: impl std::fmt::Display) -> CloudError {
+fn by_keypair_name(item: &Value) -> Option<&str> {
+    item.get("keypair")
+        .unwrap_or(item)
+        .get("name")
+        .and_then(Value::as_str)
+}
+
+fn invalid_request(err: impl std::fmt::Display) -> CloudError {
     CloudError::Unexpected {
         resource: "request".into(),
         detail: format!("building the request: {err}"),
     }
 }
 
-fn parse<T>(value: Value) -> Result<T, CloudError>
+/// A request body part in the SDK's type, from JSON.
+fn to_request<T>(value: Value) -> Result<T, CloudError>
 where
     T: serde::de::DeserializeOwned,
 {
-    serde_json::from_value(value).map_err(|err| CloudError::Unexpected {
-        resource: "request".into(),
-        detail: format!("building the request: {err}"),
-    })
+    serde_json::from_value(value).map_err(invalid_request)
+}
+
+/// A `get_*` answer: a missing resource is `None`.
+fn found<T>(
+    got: Result<Value, CloudError>,
+    parse: fn(&Value) -> Result<T, CloudError>,
+) -> Result<Option<T>, CloudError> {
+    match got {
+        Ok(value) => parse(&value).map(Some),
+        Err(err) if err.is_not_found() => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 fn rule_body(group_id: &str, rule: &Rule) -> Value {
@@ -531,17 +531,16 @@ impl Cloud for OpenStackCloud {
                 body["user_data"] =
                     json!(base64::engine::general_purpose::STANDARD.encode(user_data));
             }
-            let server: nova::server::create_21::Server<'static> = parse(body)?;
+            let request = nova::server::create_21::Request::builder()
+                .server(to_request::<nova::server::create_21::Server<'static>>(
+                    body,
+                )?)
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
             let create = || async {
                 let made = self
-                    .json(Service::Compute, &resource, Retry::Once, || {
-                        let (name, value) = self.compute_version();
-                        nova::server::create_21::Request::builder()
-                            .server(server.clone())
-                            .header(name, value)
-                            .build()
-                            .map_err(builder_error_cloud)
-                    })
+                    .send(Service::Compute, &resource, Retry::Once, &request)
                     .await?;
                 let id = made.get("id").and_then(Value::as_str).ok_or_else(|| {
                     CloudError::Unexpected {
@@ -555,12 +554,11 @@ impl Cloud for OpenStackCloud {
                 })
             };
             let lookup = || async {
-                let found = self
+                Ok(self
                     .servers_named(&format!("^{}$", spec.name))
                     .await?
                     .into_iter()
-                    .find(|s| s.name == spec.name && s.metadata == spec.metadata);
-                Ok(found)
+                    .find(|s| s.name == spec.name && s.metadata == spec.metadata))
             };
             self.create_once(create, lookup).await
         })
@@ -568,26 +566,20 @@ impl Cloud for OpenStackCloud {
 
     fn get_server<'a>(&'a self, id: &'a str) -> CloudFuture<'a, Option<Server>> {
         Box::pin(async move {
+            let request = nova::server::get_20::Request::builder()
+                .id(id.to_owned())
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
             let got = self
-                .json(
+                .send(
                     Service::Compute,
                     &format!("server {id}"),
                     Retry::Idempotent,
-                    || {
-                        let (name, value) = self.compute_version();
-                        nova::server::get_20::Request::builder()
-                            .id(id.to_owned())
-                            .header(name, value)
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await;
-            match got {
-                Ok(value) => wire::server(&value).map(Some),
-                Err(err) if err.is_not_found() => Ok(None),
-                Err(err) => Err(err),
-            }
+            found(got, wire::server)
         })
     }
 
@@ -603,32 +595,42 @@ impl Cloud for OpenStackCloud {
 
     fn stop_server<'a>(&'a self, id: &'a str) -> CloudFuture<'a, ()> {
         Box::pin(async move {
-            self.no_body(Service::Compute, &format!("server {id}"), || {
-                let (name, value) = self.compute_version();
-                nova::server::os_stop::Request::builder()
-                    .id(id.to_owned())
-                    .os_stop(Value::Null)
-                    .header(name, value)
-                    .build()
-                    .map_err(builder_error_cloud)
-            })
-            .await
+            let request = nova::server::os_stop::Request::builder()
+                .id(id.to_owned())
+                .os_stop(Value::Null)
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
+            match self
+                .act(Service::Compute, &format!("server {id}"), request)
+                .await
+            {
+                // Nova refuses to stop a stopped server; an earlier attempt whose answer was
+                // lost may have stopped it.
+                Err(CloudError::Conflict { .. })
+                    if self
+                        .get_server(id)
+                        .await?
+                        .is_some_and(|s| s.status == ServerStatus::Shutoff) =>
+                {
+                    Ok(())
+                }
+                other => other,
+            }
         })
     }
 
     fn delete_server<'a>(&'a self, id: &'a str) -> CloudFuture<'a, ()> {
         Box::pin(async move {
-            let deleted = self
-                .no_body(Service::Compute, &format!("server {id}"), || {
-                    let (name, value) = self.compute_version();
-                    nova::server::delete::Request::builder()
-                        .id(id.to_owned())
-                        .header(name, value)
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
-                .await;
-            gone_is_fine(deleted)
+            let request = nova::server::delete::Request::builder()
+                .id(id.to_owned())
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
+            gone_is_fine(
+                self.act(Service::Compute, &format!("server {id}"), request)
+                    .await,
+            )
         })
     }
 
@@ -638,21 +640,20 @@ impl Cloud for OpenStackCloud {
             if let Some(lines) = lines {
                 action["length"] = json!(lines);
             }
-            let action: nova::server::os_get_console_output::OsGetConsoleOutput = parse(action)?;
+            let request = nova::server::os_get_console_output::Request::builder()
+                .id(id.to_owned())
+                .os_get_console_output(to_request::<
+                    nova::server::os_get_console_output::OsGetConsoleOutput,
+                >(action)?)
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
             let value = self
-                .json(
+                .send(
                     Service::Compute,
                     &format!("console of server {id}"),
                     Retry::Idempotent,
-                    || {
-                        let (name, value) = self.compute_version();
-                        nova::server::os_get_console_output::Request::builder()
-                            .id(id.to_owned())
-                            .os_get_console_output(action.clone())
-                            .header(name, value)
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await?;
             Ok(value
@@ -686,24 +687,19 @@ impl Cloud for OpenStackCloud {
 
     fn get_image<'a>(&'a self, id: &'a str) -> CloudFuture<'a, Option<Image>> {
         Box::pin(async move {
+            let request = glance::image::get::Request::builder()
+                .id(id.to_owned())
+                .build()
+                .map_err(invalid_request)?;
             let got = self
-                .json(
+                .send(
                     Service::Image,
                     &format!("image {id}"),
                     Retry::Idempotent,
-                    || {
-                        glance::image::get::Request::builder()
-                            .id(id.to_owned())
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await;
-            match got {
-                Ok(value) => wire::image(&value).map(Some),
-                Err(err) if err.is_not_found() => Ok(None),
-                Err(err) => Err(err),
-            }
+            found(got, wire::image)
         })
     }
 
@@ -714,32 +710,7 @@ impl Cloud for OpenStackCloud {
     ) -> CloudFuture<'a, Image> {
         Box::pin(async move {
             let resource = format!("image {}", spec.name);
-            let disk_format: glance::image::create::DiskFormat = parse(json!(spec.disk_format))?;
-            let container_format: glance::image::create::ContainerFormat =
-                parse(json!(spec.container_format))?;
-            let create = || async {
-                let value = self
-                    .json(Service::Image, &resource, Retry::Once, || {
-                        let mut request = glance::image::create::Request::builder();
-                        request
-                            .name(Some(spec.name.clone().into()))
-                            .disk_format(disk_format.clone())
-                            .container_format(container_format.clone())
-                            .properties(spec.properties.iter().map(|(k, v)| (k.clone(), v.clone())))
-                            .build()
-                            .map_err(builder_error_cloud)
-                    })
-                    .await?;
-                wire::image(&value)
-            };
-            let lookup = || async {
-                Ok(self
-                    .find_images(&spec.name, Some(ImageStatus::Queued))
-                    .await?
-                    .into_iter()
-                    .find(|i| i.properties == spec.properties))
-            };
-            let image = self.create_once(create, lookup).await?;
+            // Everything that can fail locally fails before the cloud holds anything.
             let reader = match source {
                 ImageSource::File(path) => {
                     let file =
@@ -753,6 +724,31 @@ impl Cloud for OpenStackCloud {
                 }
                 ImageSource::Reader(reader) => BoxedAsyncRead::new(reader.compat()),
             };
+            let request = glance::image::create::Request::builder()
+                .name(Some(spec.name.clone().into()))
+                .disk_format(to_request::<glance::image::create::DiskFormat>(json!(
+                    spec.disk_format
+                ))?)
+                .container_format(to_request::<glance::image::create::ContainerFormat>(
+                    json!(spec.container_format),
+                )?)
+                .properties(spec.properties.iter().map(|(k, v)| (k.clone(), v.clone())))
+                .build()
+                .map_err(invalid_request)?;
+            let create = || async {
+                let made = self
+                    .send(Service::Image, &resource, Retry::Once, &request)
+                    .await?;
+                wire::image(&made)
+            };
+            let lookup = || async {
+                Ok(self
+                    .find_images(&spec.name, Some(ImageStatus::Queued))
+                    .await?
+                    .into_iter()
+                    .find(|i| i.properties == spec.properties))
+            };
+            let image = self.create_once(create, lookup).await?;
             let upload = glance::image::file::upload::Request::builder()
                 .image_id(image.id.clone())
                 .header(
@@ -760,20 +756,25 @@ impl Cloud for OpenStackCloud {
                     HeaderValue::from_static("application/octet-stream"),
                 )
                 .build()
-                .map_err(builder_error_cloud)?;
-            let sent = raw_with_body(upload, reader);
-            let uploaded = self
-                .caller
-                .send_once(
-                    self.transfer_timeout,
-                    Service::Image,
-                    &format!("upload of image {}", image.id),
-                    sent.query_async(&self.session),
-                )
-                .await;
+                .map_err(invalid_request);
+            let uploaded = match upload {
+                Ok(upload) => {
+                    self.caller
+                        .send_once(
+                            self.transfer_timeout,
+                            Service::Image,
+                            &format!("upload of image {}", image.id),
+                            raw_with_body(upload, reader).query_async(&self.session),
+                        )
+                        .await
+                }
+                Err(err) => Err(err),
+            };
             if let Err(err) = uploaded {
                 // Leave no half-made image behind.
-                let _ = self.delete_image(&image.id).await;
+                if let Err(cleanup) = self.delete_image(&image.id).await {
+                    tracing::warn!(image = %image.id, error = %cleanup, "could not delete the image whose upload failed");
+                }
                 return Err(err);
             }
             self.get_image(&image.id)
@@ -789,20 +790,21 @@ impl Cloud for OpenStackCloud {
     ) -> CloudFuture<'a, String> {
         Box::pin(async move {
             let resource = format!("snapshot {} of server {server_id}", spec.name);
-            let action: nova::server::create_image_21::CreateImage<'static> =
-                parse(json!({"name": spec.name, "metadata": spec.properties}))?;
+            let request = raw(nova::server::create_image_21::Request::builder()
+                .id(server_id.to_owned())
+                .create_image(to_request::<
+                    nova::server::create_image_21::CreateImage<'static>,
+                >(
+                    json!({"name": spec.name, "metadata": spec.properties})
+                )?)
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?);
             let create = || async {
                 let response = self
                     .caller
-                    .call(Service::Compute, &resource, Retry::Once, || async {
-                        let (name, value) = self.compute_version();
-                        let request = nova::server::create_image_21::Request::builder()
-                            .id(server_id.to_owned())
-                            .create_image(action.clone())
-                            .header(name, value)
-                            .build()
-                            .map_err(builder_error)?;
-                        raw(request).query_async(&self.session).await
+                    .call(Service::Compute, &resource, Retry::Once, || {
+                        request.query_async(&self.session)
                     })
                     .await?;
                 let body: Value = serde_json::from_slice(response.body()).unwrap_or(Value::Null);
@@ -814,12 +816,20 @@ impl Cloud for OpenStackCloud {
                         detail: format!("the answer has no image_id: {body}"),
                     })
             };
+            // Only a snapshot of this server with these properties is the one a lost answer made.
             let lookup = || async {
                 Ok(self
                     .find_images(&spec.name, None)
                     .await?
                     .into_iter()
-                    .next()
+                    .find(|image| {
+                        image.properties.get("instance_uuid").map(String::as_str) == Some(server_id)
+                            && spec
+                                .properties
+                                .iter()
+                                .all(|(k, v)| image.properties.get(k) == Some(v))
+                            && !matches!(image.status, ImageStatus::Killed | ImageStatus::Deleted)
+                    })
                     .map(|image| image.id))
             };
             self.create_once(create, lookup).await
@@ -829,17 +839,19 @@ impl Cloud for OpenStackCloud {
     fn download_image<'a>(&'a self, id: &'a str, dest: &'a Path) -> CloudFuture<'a, u64> {
         Box::pin(async move {
             let resource = format!("download of image {id}");
-            let partial = dest.with_extension("part");
+            let mut partial = dest.as_os_str().to_owned();
+            partial.push(".part");
+            let partial = std::path::PathBuf::from(partial);
+            let request = openstack_sdk::api::download(
+                glance::image::file::download::Request::builder()
+                    .image_id(id.to_owned())
+                    .build()
+                    .map_err(invalid_request)?,
+            );
             let written = self
                 .caller
                 .send_once(self.transfer_timeout, Service::Image, &resource, async {
-                    let request = glance::image::file::download::Request::builder()
-                        .image_id(id.to_owned())
-                        .build()
-                        .map_err(builder_error)?;
-                    let (_, body) = openstack_sdk::api::download(request)
-                        .query_async(&self.session)
-                        .await?;
+                    let (_, body) = request.query_async(&self.session).await?;
                     copy_to_file(body, &partial).await.map_err(|err| {
                         openstack_sdk::api::ApiError::Session {
                             msg: format!("writing {}: {err}", partial.display()),
@@ -866,15 +878,14 @@ impl Cloud for OpenStackCloud {
 
     fn delete_image<'a>(&'a self, id: &'a str) -> CloudFuture<'a, ()> {
         Box::pin(async move {
-            let deleted = self
-                .no_body(Service::Image, &format!("image {id}"), || {
-                    glance::image::delete::Request::builder()
-                        .id(id.to_owned())
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
-                .await;
-            gone_is_fine(deleted)
+            let request = glance::image::delete::Request::builder()
+                .id(id.to_owned())
+                .build()
+                .map_err(invalid_request)?;
+            gone_is_fine(
+                self.act(Service::Image, &format!("image {id}"), request)
+                    .await,
+            )
         })
     }
 
@@ -885,20 +896,18 @@ impl Cloud for OpenStackCloud {
     ) -> CloudFuture<'a, Keypair> {
         Box::pin(async move {
             let resource = format!("keypair {name}");
-            let keypair: nova::keypair::create_21::Keypair<'static> =
-                parse(json!({"name": name, "public_key": public_key}))?;
+            let request = nova::keypair::create_21::Request::builder()
+                .keypair(to_request::<nova::keypair::create_21::Keypair<'static>>(
+                    json!({"name": name, "public_key": public_key}),
+                )?)
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
             let create = || async {
-                let value = self
-                    .json(Service::Compute, &resource, Retry::Once, || {
-                        let (header, value) = self.compute_version();
-                        nova::keypair::create_21::Request::builder()
-                            .keypair(keypair.clone())
-                            .header(header, value)
-                            .build()
-                            .map_err(builder_error_cloud)
-                    })
+                let made = self
+                    .send(Service::Compute, &resource, Retry::Once, &request)
                     .await?;
-                wire::keypair(&value)
+                wire::keypair(&made)
             };
             let lookup = || async {
                 Ok(self
@@ -912,44 +921,43 @@ impl Cloud for OpenStackCloud {
 
     fn get_keypair<'a>(&'a self, name: &'a str) -> CloudFuture<'a, Option<Keypair>> {
         Box::pin(async move {
+            let request = nova::keypair::get_20::Request::builder()
+                .id(name.to_owned())
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
             let got = self
-                .json(
+                .send(
                     Service::Compute,
                     &format!("keypair {name}"),
                     Retry::Idempotent,
-                    || {
-                        let (header, value) = self.compute_version();
-                        nova::keypair::get_20::Request::builder()
-                            .id(name.to_owned())
-                            .header(header, value)
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await;
-            match got {
-                Ok(value) => wire::keypair(&value).map(Some),
-                Err(err) if err.is_not_found() => Ok(None),
-                Err(err) => Err(err),
-            }
+            found(got, wire::keypair)
         })
     }
 
     fn list_keypairs<'a>(&'a self, owner: &'a Ownership) -> CloudFuture<'a, Vec<Keypair>> {
         Box::pin(async move {
             let values = self
-                .list_pages(Service::Compute, "keypairs", "keypairs", |marker| {
-                    let mut request = nova::keypair::list_20::Request::builder();
-                    request.limit(PAGE);
-                    if let Some(marker) = marker {
-                        request.marker(marker.to_owned());
-                    }
-                    let (header, value) = self.compute_version();
-                    request
-                        .header(header, value)
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
+                .list_pages(
+                    Service::Compute,
+                    "keypairs",
+                    "keypairs",
+                    by_keypair_name,
+                    |marker| {
+                        let mut request = nova::keypair::list_20::Request::builder();
+                        request.limit(PAGE);
+                        if let Some(marker) = marker {
+                            request.marker(marker.to_owned());
+                        }
+                        request
+                            .header(API_VERSION, self.compute_header.clone())
+                            .build()
+                            .map_err(invalid_request)
+                    },
+                )
                 .await?;
             Ok(wire::all(&values, wire::keypair)?
                 .into_iter()
@@ -960,33 +968,30 @@ impl Cloud for OpenStackCloud {
 
     fn delete_keypair<'a>(&'a self, name: &'a str) -> CloudFuture<'a, ()> {
         Box::pin(async move {
-            let deleted = self
-                .no_body(Service::Compute, &format!("keypair {name}"), || {
-                    let (header, value) = self.compute_version();
-                    nova::keypair::delete_20::Request::builder()
-                        .id(name.to_owned())
-                        .header(header, value)
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
-                .await;
-            gone_is_fine(deleted)
+            let request = nova::keypair::delete_20::Request::builder()
+                .id(name.to_owned())
+                .header(API_VERSION, self.compute_header.clone())
+                .build()
+                .map_err(invalid_request)?;
+            gone_is_fine(
+                self.act(Service::Compute, &format!("keypair {name}"), request)
+                    .await,
+            )
         })
     }
 
     fn find_security_groups<'a>(&'a self, name: &'a str) -> CloudFuture<'a, Vec<SecurityGroup>> {
         Box::pin(async move {
+            let request = neutron::security_group::list::Request::builder()
+                .name(name.to_owned())
+                .build()
+                .map_err(invalid_request)?;
             let value = self
-                .json(
+                .send(
                     Service::Network,
                     &format!("security groups {name}"),
                     Retry::Idempotent,
-                    || {
-                        neutron::security_group::list::Request::builder()
-                            .name(name.to_owned())
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await?;
             Ok(
@@ -1006,31 +1011,36 @@ impl Cloud for OpenStackCloud {
     ) -> CloudFuture<'a, SecurityGroup> {
         Box::pin(async move {
             let resource = format!("security group {name}");
-            let group: neutron::security_group::create::SecurityGroup<'static> =
-                parse(json!({"name": name, "description": description}))?;
+            // A nonce in the description tells the group this call made from any other
+            // untagged group of the same name.
+            let description = format!("{description} (rpc {})", nonce());
+            let request = neutron::security_group::create::Request::builder()
+                .security_group(to_request::<
+                    neutron::security_group::create::SecurityGroup<'static>,
+                >(
+                    json!({"name": name, "description": description})
+                )?)
+                .build()
+                .map_err(invalid_request)?;
             let create = || async {
-                let value = self
-                    .json(Service::Network, &resource, Retry::Once, || {
-                        neutron::security_group::create::Request::builder()
-                            .security_group(group.clone())
-                            .build()
-                            .map_err(builder_error_cloud)
-                    })
+                let made = self
+                    .send(Service::Network, &resource, Retry::Once, &request)
                     .await?;
-                wire::security_group(&value)
+                wire::security_group(&made)
             };
-            // Only an untagged group of this name can be the one a lost answer made.
             let lookup = || async {
                 Ok(self
                     .find_security_groups(name)
                     .await?
                     .into_iter()
-                    .find(|g| g.tags.is_empty()))
+                    .find(|g| g.description == description))
             };
             let mut made = self.create_once(create, lookup).await?;
             if let Err(err) = self.tag_group(&made.id, tags).await {
-                // An untagged group would look foreign to every later run: remove it.
-                let _ = self.delete_security_group(&made.id).await;
+                // Untagged, the group would look foreign to every later run: remove it.
+                if let Err(cleanup) = self.delete_security_group(&made.id).await {
+                    tracing::warn!(group = %made.id, error = %cleanup, "could not delete the security group whose tagging failed");
+                }
                 return Err(err);
             }
             made.tags = tags.to_vec();
@@ -1044,19 +1054,18 @@ impl Cloud for OpenStackCloud {
         rule: &'a Rule,
     ) -> CloudFuture<'a, SecurityGroupRule> {
         Box::pin(async move {
-            let body: neutron::security_group_rule::create::SecurityGroupRule<'static> =
-                parse(rule_body(group_id, rule))?;
+            let request = neutron::security_group_rule::create::Request::builder()
+                .security_group_rule(to_request::<
+                    neutron::security_group_rule::create::SecurityGroupRule<'static>,
+                >(rule_body(group_id, rule))?)
+                .build()
+                .map_err(invalid_request)?;
             let value = self
-                .json(
+                .send(
                     Service::Network,
                     &format!("rule of security group {group_id}"),
                     Retry::Once,
-                    || {
-                        neutron::security_group_rule::create::Request::builder()
-                            .security_group_rule(body.clone())
-                            .build()
-                            .map_err(builder_error_cloud)
-                    },
+                    &request,
                 )
                 .await?;
             wire::rule(&value)
@@ -1065,32 +1074,30 @@ impl Cloud for OpenStackCloud {
 
     fn delete_security_group<'a>(&'a self, id: &'a str) -> CloudFuture<'a, ()> {
         Box::pin(async move {
-            let deleted = self
-                .no_body(Service::Network, &format!("security group {id}"), || {
-                    neutron::security_group::delete::Request::builder()
-                        .id(id.to_owned())
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
-                .await;
-            gone_is_fine(deleted)
+            let request = neutron::security_group::delete::Request::builder()
+                .id(id.to_owned())
+                .build()
+                .map_err(invalid_request)?;
+            gone_is_fine(
+                self.act(Service::Network, &format!("security group {id}"), request)
+                    .await,
+            )
         })
     }
 
     fn list_flavors(&self) -> CloudFuture<'_, Vec<Flavor>> {
         Box::pin(async move {
             let values = self
-                .list_pages(Service::Compute, "flavors", "flavors", |marker| {
+                .list_pages(Service::Compute, "flavors", "flavors", by_id, |marker| {
                     let mut request = nova::flavor::list_detailed_20::Request::builder();
                     request.limit(PAGE);
                     if let Some(marker) = marker {
                         request.marker(marker.to_owned());
                     }
-                    let (header, value) = self.compute_version();
                     request
-                        .header(header, value)
+                        .header(API_VERSION, self.compute_header.clone())
                         .build()
-                        .map_err(builder_error_cloud)
+                        .map_err(invalid_request)
                 })
                 .await?;
             wire::all(&values, wire::flavor)
@@ -1099,12 +1106,11 @@ impl Cloud for OpenStackCloud {
 
     fn list_networks(&self) -> CloudFuture<'_, Vec<Network>> {
         Box::pin(async move {
+            let request = neutron::network::list::Request::builder()
+                .build()
+                .map_err(invalid_request)?;
             let value = self
-                .json(Service::Network, "networks", Retry::Idempotent, || {
-                    neutron::network::list::Request::builder()
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
+                .send(Service::Network, "networks", Retry::Idempotent, &request)
                 .await?;
             wire::all(wire::items(&value, "networks"), wire::network)
         })
@@ -1112,12 +1118,11 @@ impl Cloud for OpenStackCloud {
 
     fn list_subnets(&self) -> CloudFuture<'_, Vec<Subnet>> {
         Box::pin(async move {
+            let request = neutron::subnet::list::Request::builder()
+                .build()
+                .map_err(invalid_request)?;
             let value = self
-                .json(Service::Network, "subnets", Retry::Idempotent, || {
-                    neutron::subnet::list::Request::builder()
-                        .build()
-                        .map_err(builder_error_cloud)
-                })
+                .send(Service::Network, "subnets", Retry::Idempotent, &request)
                 .await?;
             wire::all(wire::items(&value, "subnets"), wire::subnet)
         })
@@ -1126,6 +1131,12 @@ impl Cloud for OpenStackCloud {
     fn request_counts(&self) -> BTreeMap<String, u64> {
         self.caller.counts()
     }
+}
+
+/// A random token from the OS.
+fn nonce() -> String {
+    use ssh_key::rand_core::{OsRng, RngCore};
+    format!("{:016x}", OsRng.next_u64())
 }
 
 /// Deleting what is already gone is success.

@@ -76,6 +76,16 @@ pub fn items<'a>(value: &'a Value, key: &str) -> &'a [Value] {
         .map_or(&[], Vec::as_slice)
 }
 
+/// Whether a list answer links to a next page: Nova's (and Neutron's) `<key>_links` with
+/// `rel: next`, or Glance's `next`.
+pub fn has_next_page(page: &Value, key: &str) -> bool {
+    let linked = page
+        .get(format!("{key}_links"))
+        .and_then(Value::as_array)
+        .is_some_and(|links| links.iter().any(|link| link["rel"] == "next"));
+    linked || page.get("next").and_then(Value::as_str).is_some()
+}
+
 /// A Nova server.
 pub fn server(value: &Value) -> Result<Server, CloudError> {
     let addresses = value
@@ -166,6 +176,7 @@ pub fn security_group(value: &Value) -> Result<SecurityGroup, CloudError> {
     Ok(SecurityGroup {
         id: required(value, "id", "security group")?,
         name: text(value, "name").unwrap_or_default(),
+        description: text(value, "description").unwrap_or_default(),
         tags: value
             .get("tags")
             .and_then(Value::as_array)

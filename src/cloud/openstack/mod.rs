@@ -8,7 +8,8 @@
 //!   are read as JSON, tolerating the fields later versions add. Clouds below 2.45 are refused
 //!   (createImage answers the image id in the body from 2.45).
 //! - **Timeouts and retries**: see [`api`]. Creates are sent once; after a transient failure
-//!   rpc looks the resource up by name and adopts it if the cloud made it, before trying again.
+//!   rpc looks the resource up (by name and what only this create could have made) and adopts
+//!   it if the cloud made it, before trying again. Lists follow the next-page links.
 //! - **Proxies**: `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` are honoured by the HTTP client.
 
 pub mod api;
@@ -46,7 +47,7 @@ use super::{Cloud, CloudFuture};
 /// The lowest Nova microversion rpc works with.
 pub const MIN_MICROVERSION: Microversion = Microversion(2, 45);
 
-/// Page size of list requests; a full page means there may be more.
+/// Items asked for per page of a list (clouds may cap it lower; the next-page links tell).
 const PAGE: u32 = 500;
 
 /// A Nova microversion, `MAJOR.MINOR`.
@@ -118,6 +119,7 @@ pub struct Endpoint {
 pub struct OpenStackCloud {
     session: AsyncOpenStack,
     caller: Caller,
+    timeout: Duration,
     transfer_timeout: Duration,
     microversion: Microversion,
     compute_header: HeaderValue,
@@ -160,10 +162,17 @@ impl OpenStackCloud {
         for service in [Service::Compute, Service::Image, Service::Network] {
             caller.count(service, 1);
         }
-        let compute = session
-            .get_service_endpoint(&ServiceType::Compute, None)
-            .await
-            .map_err(|err| api::classify(Service::Compute, "the compute endpoint", err))?;
+        let compute = tokio::time::timeout(
+            settings.timeout,
+            session.get_service_endpoint(&ServiceType::Compute, None),
+        )
+        .await
+        .map_err(|_| CloudError::Timeout {
+            resource: "the compute endpoint".into(),
+            state: crate::cloud::error::NO_ANSWER.into(),
+            waited: settings.timeout,
+        })?
+        .map_err(|err| api::classify(Service::Compute, "the compute endpoint", err))?;
         // Version discovery records the cloud's maximum as the endpoint's version.
         let discovered = compute.version();
         let cloud_max = compute
@@ -195,6 +204,7 @@ impl OpenStackCloud {
         Ok(Self {
             session,
             caller,
+            timeout: settings.timeout,
             transfer_timeout: settings.transfer_timeout,
             microversion,
             compute_header,
@@ -228,11 +238,19 @@ impl OpenStackCloud {
             ServiceType::Image,
             ServiceType::Network,
         ] {
-            if let Ok(endpoint) = self.session.get_service_endpoint(&service, None).await {
-                let versions = match (endpoint.min_version(), endpoint.max_version()) {
-                    (Some(min), Some(max)) if !max.is_empty() => Some((min.clone(), max.clone())),
-                    _ => None,
-                };
+            // A service missing from the catalog makes the SDK fetch the catalog again.
+            let lookup = self.session.get_service_endpoint(&service, None);
+            if let Ok(Ok(endpoint)) = tokio::time::timeout(self.timeout, lookup).await {
+                // Version discovery records the highest version as the endpoint's version.
+                let max = endpoint
+                    .max_version()
+                    .clone()
+                    .filter(|max| !max.is_empty())
+                    .unwrap_or_else(|| {
+                        let version = endpoint.version();
+                        format!("{}.{}", version.major, version.minor)
+                    });
+                let versions = endpoint.min_version().clone().map(|min| (min, max));
                 found.push(Endpoint {
                     service: service.to_string(),
                     url: endpoint.url_str().to_owned(),

@@ -488,6 +488,17 @@ async fn rpc_cloud_check_exits_2_on_configuration_and_3_on_cloud_errors() {
     let stderr = cloud_check(&target, &[], 2).stderr;
     assert!(stderr.contains("no cloud configured"), "{stderr}");
 
+    // OS_CLIENT_CONFIG_FILE naming a file that is not there.
+    let out = rpc()
+        .env("OS_CLIENT_CONFIG_FILE", target.dir().join("missing.yaml"))
+        .args(["cloud", "check", "--os-cloud", "fake"])
+        .run(2);
+    assert!(
+        out.stderr.contains("missing.yaml") && out.stderr.contains("OS_CLIENT_CONFIG_FILE"),
+        "{}",
+        out.stderr
+    );
+
     // A clouds.yaml that is not YAML.
     std::fs::write(&path, "clouds: [unclosed").unwrap();
     let stderr = cloud_check(&target, &["--os-cloud", "fake"], 2).stderr;

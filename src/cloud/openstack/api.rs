@@ -86,27 +86,10 @@ impl Caller {
             .collect()
     }
 
-    /// Sends one request (`send` builds and sends it afresh on every attempt) about
-    /// `resource`, within the timeout; repeats it after transient failures if `retry` allows.
+    /// Sends one request (`send` sends it afresh on every attempt) about `resource`, within the
+    /// timeout; repeats it after transient failures if `retry` allows.
     pub async fn call<T, F, Fut>(
         &self,
-        service: Service,
-        resource: &str,
-        retry: Retry,
-        send: F,
-    ) -> Result<T, CloudError>
-    where
-        F: Fn() -> Fut,
-        Fut: Future<Output = Result<T, ApiError<RestError>>>,
-    {
-        self.call_within(self.timeout, service, resource, retry, send)
-            .await
-    }
-
-    /// [`Caller::call`] with its own timeout (image uploads and downloads).
-    pub async fn call_within<T, F, Fut>(
-        &self,
-        timeout: Duration,
         service: Service,
         resource: &str,
         retry: Retry,
@@ -119,7 +102,10 @@ impl Caller {
         let mut pause = FIRST_PAUSE;
         let mut attempt = 1;
         loop {
-            let err = match self.send_once(timeout, service, resource, send()).await {
+            let err = match self
+                .send_once(self.timeout, service, resource, send())
+                .await
+            {
                 Ok(value) => return Ok(value),
                 Err(err) => err,
             };

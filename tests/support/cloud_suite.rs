@@ -296,6 +296,17 @@ pub async fn keypair_lifecycle(target: &Target) {
     assert_eq!(made.name, name);
     let got = cloud.get_keypair(&name).await.unwrap().unwrap();
     assert!(got.public_key.starts_with("ssh-ed25519 "), "{got:?}");
+    // The same key again (an earlier run's) is success; another key under the name is not.
+    cloud.create_keypair(&name, &key.public_key).await.unwrap();
+    let other = keys::generate_ed25519(&target.dir().join("k2"), "rpc test").unwrap();
+    let err = cloud
+        .create_keypair(&name, &other.public_key)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, rpc::cloud::CloudError::Conflict { .. }),
+        "{err}"
+    );
     // Same prefix, but a name that is not `<prefix>-<kind>-<token>`: not ours.
     let stranger = format!("{}-runner-k1-extra", owner.prefix());
     cloud

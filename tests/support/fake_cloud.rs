@@ -144,6 +144,7 @@ struct St {
     base: String,
     tokens: Vec<String>,
     next: u64,
+    seed: std::collections::hash_map::RandomState,
     build_delay: Duration,
     fail_builds: Vec<(String, String)>,
     servers: Vec<FakeServer>,
@@ -161,17 +162,28 @@ struct St {
 
 impl St {
     fn uuid(&mut self) -> String {
+        // Unordered, as real UUIDs: nothing may rely on ids sorting by age.
+        use std::hash::{BuildHasher, Hasher};
         self.next += 1;
-        format!("00000000-0000-4000-8000-{:012x}", self.next)
+        let mut hasher = self.seed.build_hasher();
+        hasher.write_u64(self.next);
+        let high = hasher.finish();
+        hasher.write_u64(high);
+        let low = hasher.finish();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            high >> 32,
+            (high >> 16) & 0xffff,
+            high & 0xfff,
+            low >> 52,
+            low & 0xffff_ffff_ffff
+        )
     }
 
+    /// The time now, to the second, as Neutron, Nova and Glance write it: resources made in the
+    /// same second have equal timestamps.
     fn stamp(&mut self) -> String {
-        self.next += 1;
-        format!(
-            "2026-01-01T00:{:02}:{:02}Z",
-            (self.next / 60) % 60,
-            self.next % 60
-        )
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
     }
 }
 
@@ -226,6 +238,7 @@ impl FakeCloud {
             base: url.clone(),
             tokens: Vec::new(),
             next: 0,
+            seed: std::collections::hash_map::RandomState::new(),
             build_delay: Duration::ZERO,
             fail_builds: Vec::new(),
             servers: Vec::new(),

@@ -933,7 +933,14 @@ impl Cloud for OpenStackCloud {
                     .await?
                     .filter(|k| same_key(&k.public_key, public_key)))
             };
-            self.create_once(create, lookup).await
+            let made = self.create_once(create, lookup).await;
+            // The name is taken: by this very key (an earlier run), that is success.
+            if let Err(CloudError::Conflict { .. }) = &made
+                && let Some(same) = lookup().await?
+            {
+                return Ok(same);
+            }
+            made
         })
     }
 

@@ -442,6 +442,15 @@ async fn rpc_cloud_check_reports_the_cloud_and_what_rpc_owns() {
     assert_eq!(owned[0]["name"], "rpc-runner-abc");
     assert!(report["limits"].is_object(), "{}", report["limits"]);
 
+    let sent: u64 = report["requests"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(sent, fake.requests().len() as u64);
+    assert_eq!(sent, 12, "{}", report["requests"]);
+
     let text = cloud_check(&target, &["--os-cloud", "fake"], 0).stdout;
     assert!(text.contains("compute microversion: 2.95"), "{text}");
     assert!(text.contains("rpc-runner-abc") && !text.contains("rpc-runner-def"));
@@ -586,4 +595,36 @@ async fn rpc_cloud_check_goes_through_the_http_proxy() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test]
+async fn rpc_cloud_check_tunnels_https_through_https_proxy() {
+    use std::io::{BufRead, BufReader, Write};
+    let target = Target::fake().await;
+    let yaml = fake(&target)
+        .clouds_yaml("tls", PASSWORD)
+        .replace(&fake(&target).url(), "https://cloud.invalid");
+    std::fs::write(target.dir().join("clouds.yaml"), yaml).unwrap();
+    // A proxy that records the first request line it gets and refuses the tunnel.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut line = String::new();
+        BufReader::new(&stream).read_line(&mut line).unwrap();
+        stream.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").unwrap();
+        line
+    });
+    let out = rpc()
+        .env("OS_CLIENT_CONFIG_FILE", target.dir().join("clouds.yaml"))
+        .env("HTTPS_PROXY", &proxy)
+        .args(["cloud", "check", "--os-cloud", "tls"])
+        .run(3);
+    assert!(
+        out.stderr.contains("auth_url unreachable"),
+        "{}",
+        out.stderr
+    );
+    let line = seen.join().unwrap();
+    assert!(line.starts_with("CONNECT cloud.invalid:443 "), "{line}");
 }

@@ -39,7 +39,7 @@ pub struct CloudReport {
 }
 
 /// Resources rpc owns under one prefix, every kind together.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Owned {
     /// The prefix.
     pub prefix: String,
@@ -69,23 +69,32 @@ pub async fn check(settings: &OpenStackSettings, prefix: &str) -> Result<CloudRe
         Err(err) => (None, Some(err.to_string())),
     };
     let groups = cloud.list_security_groups().await?;
-    let mut owned = Owned {
+    // One list per resource type; a resource is owned if one kind's owner owns it.
+    let owns = |check: &dyn Fn(&Ownership) -> bool| owners.iter().any(check);
+    let owned = Owned {
         prefix: prefix.to_owned(),
-        ..Owned::default()
+        servers: cloud
+            .servers_named(&format!("^{prefix}-"))
+            .await?
+            .into_iter()
+            .filter(|s| owns(&|o| o.owns_server(s)))
+            .collect(),
+        images: images
+            .iter()
+            .filter(|i| owns(&|o| o.owns_image(i)))
+            .cloned()
+            .collect(),
+        keypairs: cloud
+            .all_keypairs()
+            .await?
+            .into_iter()
+            .filter(|k| owns(&|o| o.owns_keypair(k)))
+            .collect(),
+        security_groups: groups
+            .into_iter()
+            .filter(|g| owns(&|o| o.owns_security_group(g)))
+            .collect(),
     };
-    for owner in &owners {
-        owned.servers.extend(cloud.list_servers(owner).await?);
-        owned
-            .images
-            .extend(images.iter().filter(|i| owner.owns_image(i)).cloned());
-        owned.keypairs.extend(cloud.list_keypairs(owner).await?);
-        owned.security_groups.extend(
-            groups
-                .iter()
-                .filter(|g| owner.owns_security_group(g))
-                .cloned(),
-        );
-    }
     Ok(CloudReport {
         source: cloud.source().to_owned(),
         project: cloud.project(),

@@ -413,7 +413,32 @@ impl OpenStackCloud {
         }
     }
 
-    async fn servers_named(&self, pattern: &str) -> Result<Vec<Server>, CloudError> {
+    /// Every keypair of the user.
+    pub(crate) async fn all_keypairs(&self) -> Result<Vec<Keypair>, CloudError> {
+        let values = self
+            .list_pages(
+                Service::Compute,
+                "keypairs",
+                "keypairs",
+                by_keypair_name,
+                |marker| {
+                    let mut request = nova::keypair::list_20::Request::builder();
+                    request.limit(PAGE);
+                    if let Some(marker) = marker {
+                        request.marker(marker.to_owned());
+                    }
+                    request
+                        .header(API_VERSION, self.compute_header.clone())
+                        .build()
+                        .map_err(invalid_request)
+                },
+            )
+            .await?;
+        wire::all(&values, wire::keypair)
+    }
+
+    /// Servers whose name matches `pattern` (Nova's regular expression), any owner.
+    pub(crate) async fn servers_named(&self, pattern: &str) -> Result<Vec<Server>, CloudError> {
         let values = self
             .list_pages(Service::Compute, "servers", "servers", by_id, |marker| {
                 let mut request = nova::server::list_detailed_21::Request::builder();
@@ -965,26 +990,9 @@ impl Cloud for OpenStackCloud {
 
     fn list_keypairs<'a>(&'a self, owner: &'a Ownership) -> CloudFuture<'a, Vec<Keypair>> {
         Box::pin(async move {
-            let values = self
-                .list_pages(
-                    Service::Compute,
-                    "keypairs",
-                    "keypairs",
-                    by_keypair_name,
-                    |marker| {
-                        let mut request = nova::keypair::list_20::Request::builder();
-                        request.limit(PAGE);
-                        if let Some(marker) = marker {
-                            request.marker(marker.to_owned());
-                        }
-                        request
-                            .header(API_VERSION, self.compute_header.clone())
-                            .build()
-                            .map_err(invalid_request)
-                    },
-                )
-                .await?;
-            Ok(wire::all(&values, wire::keypair)?
+            Ok(self
+                .all_keypairs()
+                .await?
                 .into_iter()
                 .filter(|k| owner.owns_keypair(k))
                 .collect())

@@ -7,6 +7,9 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/background.rs"]
+mod background;
+
 #[allow(missing_docs)]
 #[path = "../tests/support/fake_cloud.rs"]
 mod fake_cloud;

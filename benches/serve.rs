@@ -7,6 +7,9 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/support/background.rs"]
+mod background;
+
 #[allow(dead_code, missing_docs)]
 #[path = "../tests/support/fake_github.rs"]
 mod fake_github;

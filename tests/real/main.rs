@@ -6,6 +6,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../support/background.rs"]
+mod background;
+
 #[path = "../support/tcp_proxy.rs"]
 mod tcp_proxy;
 

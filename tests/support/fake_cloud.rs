@@ -29,7 +29,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -39,7 +38,8 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
+
+use super::background::{Background, Bound};
 
 /// The user name the fake accepts.
 pub const USER: &str = "rpc-user";
@@ -191,8 +191,7 @@ impl St {
 pub struct FakeCloud {
     state: Arc<Mutex<St>>,
     url: String,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: Background,
 }
 
 fn lock(state: &Mutex<St>) -> MutexGuard<'_, St> {
@@ -205,11 +204,8 @@ impl FakeCloud {
     /// Starts a fake on `127.0.0.1` with a random port, on its own runtime and thread, with
     /// three flavors, a `private` network (with a subnet) and an external `public` network.
     pub fn start() -> FakeCloud {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake cloud");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let bound = Bound::bind();
+        let url = bound.url.clone();
         let flavor = |id: &str, name: &str, vcpus: u32, ram: u64, disk: u64| {
             json!({
                 "id": id, "name": name, "vcpus": vcpus, "ram": ram, "disk": disk,
@@ -260,32 +256,13 @@ impl FakeCloud {
             max_limit: 1000,
             log: Vec::new(),
         }));
-        let (shutdown, stopped) = oneshot::channel::<()>();
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&state));
-        let thread = std::thread::Builder::new()
-            .name("fake-cloud".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fake cloud runtime");
-                runtime.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                    tokio::select! {
-                        result = axum::serve(listener, app) => result.expect("fake cloud serves"),
-                        _ = stopped => {}
-                    }
-                });
-            })
-            .expect("spawn fake cloud thread");
         FakeCloud {
             state,
             url,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _server: bound.serve("fake-cloud", app),
         }
     }
 
@@ -447,17 +424,6 @@ impl FakeCloud {
     /// Names of all security groups.
     pub fn security_group_names(&self) -> Vec<String> {
         self.st().groups.iter().map(|g| g.name.clone()).collect()
-    }
-}
-
-impl Drop for FakeCloud {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

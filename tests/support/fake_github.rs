@@ -30,7 +30,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
@@ -40,7 +39,8 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::oneshot;
+
+use super::background::{Background, Bound};
 
 /// The personal access token the fake accepts.
 pub const TOKEN: &str = "ghp_fake_personal_token";
@@ -206,18 +206,14 @@ pub struct Logged {
 pub struct FakeGitHub {
     state: Arc<Mutex<St>>,
     url: String,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    _server: Background,
 }
 
 impl FakeGitHub {
     /// Starts a fake on `127.0.0.1` with a random port, on its own runtime and thread.
     pub fn start() -> FakeGitHub {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake GitHub");
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
-        let url = format!("http://{}", listener.local_addr().expect("local address"));
+        let bound = Bound::bind();
+        let url = bound.url.clone();
         let now = now_secs();
         let state = Arc::new(Mutex::new(St {
             base: url.clone(),
@@ -232,32 +228,13 @@ impl FakeGitHub {
             reset: now + RATE_WINDOW_SECS,
             next_id: 100_000,
         }));
-        let (shutdown, stopped) = oneshot::channel::<()>();
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&state));
-        let thread = std::thread::Builder::new()
-            .name("fake-github".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("fake GitHub runtime");
-                runtime.block_on(async move {
-                    let listener =
-                        tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-                    tokio::select! {
-                        result = axum::serve(listener, app) => result.expect("fake GitHub serves"),
-                        _ = stopped => {}
-                    }
-                });
-            })
-            .expect("spawn fake GitHub thread");
         FakeGitHub {
             state,
             url,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            _server: bound.serve("fake-github", app),
         }
     }
 
@@ -428,17 +405,6 @@ impl FakeGitHub {
                     && (e.logged.path.contains(path_contains) || e.raw_path.contains(path_contains))
             })
             .count()
-    }
-}
-
-impl Drop for FakeGitHub {
-    fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 

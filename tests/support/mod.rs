@@ -1,5 +1,6 @@
 //! Test helpers: an `rpc()` command builder with a clean environment.
 
+pub mod background;
 pub mod cloud_suite;
 pub mod fake_cloud;
 pub mod fake_github;

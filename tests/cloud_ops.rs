@@ -15,35 +15,7 @@ use crate::support::cloud_suite::{self, Target, unique_prefix};
 use crate::support::fake_cloud::{FakeCloud, Fault, FaultKind, PASSWORD};
 use crate::support::{Output, rpc};
 
-#[tokio::test]
-async fn server_lifecycle() {
-    cloud_suite::server_lifecycle(&Target::fake().await).await;
-}
-
-#[tokio::test]
-async fn image_lifecycle() {
-    cloud_suite::image_lifecycle(&Target::fake().await).await;
-}
-
-#[tokio::test]
-async fn keypair_lifecycle() {
-    cloud_suite::keypair_lifecycle(&Target::fake().await).await;
-}
-
-#[tokio::test]
-async fn security_group_idempotence() {
-    cloud_suite::security_group_idempotence(&Target::fake().await).await;
-}
-
-#[tokio::test]
-async fn ownership_filtering() {
-    cloud_suite::ownership_filtering(&Target::fake().await).await;
-}
-
-#[tokio::test]
-async fn flavors_and_networks() {
-    cloud_suite::flavors_and_networks(&Target::fake().await).await;
-}
+crate::cloud_scenarios!(cloud_suite, Target::fake());
 
 fn fake(target: &Target) -> &FakeCloud {
     target.fake.as_ref().unwrap()

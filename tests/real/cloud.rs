@@ -5,36 +5,13 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::cloud_suite::{self, Target, real_clouds_yaml};
+use crate::cloud_suite::real_clouds_yaml;
 
-#[tokio::test]
-async fn real_cloud_server_lifecycle() {
-    cloud_suite::server_lifecycle(&Target::real().await).await;
-}
+/// The shared scenarios, as the plain member.
+mod real_cloud {
+    use crate::cloud_suite::{self, Target};
 
-#[tokio::test]
-async fn real_cloud_image_lifecycle() {
-    cloud_suite::image_lifecycle(&Target::real().await).await;
-}
-
-#[tokio::test]
-async fn real_cloud_keypair_lifecycle() {
-    cloud_suite::keypair_lifecycle(&Target::real().await).await;
-}
-
-#[tokio::test]
-async fn real_cloud_security_group_idempotence() {
-    cloud_suite::security_group_idempotence(&Target::real().await).await;
-}
-
-#[tokio::test]
-async fn real_cloud_ownership_filtering() {
-    cloud_suite::ownership_filtering(&Target::real().await).await;
-}
-
-#[tokio::test]
-async fn real_cloud_flavors_and_networks() {
-    cloud_suite::flavors_and_networks(&Target::real().await).await;
+    crate::cloud_scenarios!(cloud_suite, Target::real());
 }
 
 fn cloud_check(cloud: &str) -> Value {

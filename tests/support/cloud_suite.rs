@@ -21,6 +21,32 @@ use rpc::cloud::{Cloud, Ownership, keys, select};
 
 use super::fake_cloud::{FakeCloud, PASSWORD};
 
+/// Declares one `#[tokio::test]` per scenario of this suite, each against a fresh `$target`
+/// (an expression awaiting to a [`Target`]); `$suite` is this module's name where it is used.
+#[macro_export]
+macro_rules! cloud_scenarios {
+    ($suite:ident, $target:expr) => {
+        $crate::cloud_scenarios!(
+            $suite,
+            $target;
+            server_lifecycle,
+            image_lifecycle,
+            keypair_lifecycle,
+            security_group_idempotence,
+            ownership_filtering,
+            flavors_and_networks
+        );
+    };
+    ($suite:ident, $target:expr; $($name:ident),+) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                $suite::$name(&$target.await).await;
+            }
+        )+
+    };
+}
+
 /// Where the real control plane's clouds.yaml is (`scripts/openstack-dev` writes it).
 pub fn real_clouds_yaml() -> PathBuf {
     let dir = std::env::var_os("RPC_OPENSTACK_DIR")
